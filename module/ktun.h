@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktun: transparent kernel TLS for policy-selected TCP connections.
+ *
+ * Module-wide declarations: per-netns state and live object accounting.
+ */
+#ifndef _KTUN_H
+#define _KTUN_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/ktun.h>
+
+/*
+ * Per network namespace state, allocated by the pernet subsystem.
+ *
+ * @lock serialises every writer of @policies, @n_policies, @next_id and
+ * @genid; readers walk @policies under RCU only (the connection hooks run
+ * in atomic context and must never take @lock).
+ */
+struct ktun_net {
+	struct mutex lock;		/* writers of this struct */
+	struct list_head policies;	/* most specific first, RCU */
+	u32 n_policies;
+	u32 next_id;
+	u32 genid;			/* bumped on every change, for dumps */
+};
+
+extern unsigned int ktun_net_id;
+
+static inline struct ktun_net *ktun_pernet(const struct net *net)
+{
+	return net_generic(net, ktun_net_id);
+}
+
+/* Objects alive in the whole module; leak checks read them. */
+extern atomic_t ktun_live_policies;
+extern atomic_t ktun_live_nets;
+
+int ktun_netns_init(void);
+void ktun_netns_exit(void);
+int ktun_netlink_init(void);
+void ktun_netlink_exit(void);
+
+#endif /* _KTUN_H */

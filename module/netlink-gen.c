@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/ktun.yaml */
+/* YNL-GEN kernel source */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "netlink-gen.h"
+
+#include <uapi/linux/ktun.h>
+
+/* Integer value ranges */
+static const struct netlink_range_validation ktun_a_policy_hs_timeout_ms_range = {
+	.min	= 100ULL,
+	.max	= 120000ULL,
+};
+
+/* KTUN_CMD_POLICY_NEW - do */
+static const struct nla_policy ktun_policy_new_nl_policy[KTUN_A_POLICY_HS_TIMEOUT_MS + 1] = {
+	[KTUN_A_POLICY_FAMILY] = { .type = NLA_U16, },
+	[KTUN_A_POLICY_REMOTE_IPV4] = { .type = NLA_U32, },
+	[KTUN_A_POLICY_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[KTUN_A_POLICY_REMOTE_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KTUN_A_POLICY_LOCAL_IPV4] = { .type = NLA_U32, },
+	[KTUN_A_POLICY_LOCAL_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[KTUN_A_POLICY_LOCAL_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KTUN_A_POLICY_REMOTE_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_REMOTE_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_LOCAL_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_LOCAL_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_DIRECTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+	[KTUN_A_POLICY_OWNER] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+	[KTUN_A_POLICY_PEER_URI] = { .type = NLA_STRING, .len = KTUN_IDENT_MAX_LEN, },
+	[KTUN_A_POLICY_PEER_DNS] = { .type = NLA_STRING, .len = KTUN_IDENT_MAX_LEN, },
+	[KTUN_A_POLICY_CIPHERS] = NLA_POLICY_MASK(NLA_U32, 0x7),
+	[KTUN_A_POLICY_HS_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ktun_a_policy_hs_timeout_ms_range),
+};
+
+/* KTUN_CMD_POLICY_DEL - do */
+static const struct nla_policy ktun_policy_del_nl_policy[KTUN_A_POLICY_ID + 1] = {
+	[KTUN_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* KTUN_CMD_POLICY_GET - do */
+static const struct nla_policy ktun_policy_get_nl_policy[KTUN_A_POLICY_ID + 1] = {
+	[KTUN_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* KTUN_CMD_POLICY_MATCH - do */
+static const struct nla_policy ktun_policy_match_nl_policy[KTUN_A_POLICY_OWNER + 1] = {
+	[KTUN_A_POLICY_FAMILY] = { .type = NLA_U16, },
+	[KTUN_A_POLICY_REMOTE_IPV4] = { .type = NLA_U32, },
+	[KTUN_A_POLICY_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[KTUN_A_POLICY_LOCAL_IPV4] = { .type = NLA_U32, },
+	[KTUN_A_POLICY_LOCAL_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[KTUN_A_POLICY_REMOTE_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_LOCAL_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KTUN_A_POLICY_DIRECTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+	[KTUN_A_POLICY_OWNER] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+};
+
+/* Ops table for ktun */
+static const struct genl_split_ops ktun_nl_ops[] = {
+	{
+		.cmd		= KTUN_CMD_POLICY_NEW,
+		.doit		= ktun_nl_policy_new_doit,
+		.policy		= ktun_policy_new_nl_policy,
+		.maxattr	= KTUN_A_POLICY_HS_TIMEOUT_MS,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_POLICY_DEL,
+		.doit		= ktun_nl_policy_del_doit,
+		.policy		= ktun_policy_del_nl_policy,
+		.maxattr	= KTUN_A_POLICY_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_POLICY_GET,
+		.doit		= ktun_nl_policy_get_doit,
+		.policy		= ktun_policy_get_nl_policy,
+		.maxattr	= KTUN_A_POLICY_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= KTUN_CMD_POLICY_GET,
+		.dumpit	= ktun_nl_policy_get_dumpit,
+		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd	= KTUN_CMD_POLICY_FLUSH,
+		.doit	= ktun_nl_policy_flush_doit,
+		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_POLICY_MATCH,
+		.doit		= ktun_nl_policy_match_doit,
+		.policy		= ktun_policy_match_nl_policy,
+		.maxattr	= KTUN_A_POLICY_OWNER,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= KTUN_CMD_STATS_GET,
+		.doit	= ktun_nl_stats_get_doit,
+		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+};
+
+struct genl_family ktun_nl_family __ro_after_init = {
+	.name		= KTUN_FAMILY_NAME,
+	.version	= KTUN_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.split_ops	= ktun_nl_ops,
+	.n_split_ops	= ARRAY_SIZE(ktun_nl_ops),
+};

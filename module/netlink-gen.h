@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/ktun.yaml */
+/* YNL-GEN kernel header */
+
+#ifndef _LINUX_KTUN_GEN_H
+#define _LINUX_KTUN_GEN_H
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/ktun.h>
+
+int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+extern struct genl_family ktun_nl_family;
+
+#endif /* _LINUX_KTUN_GEN_H */

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktun generic netlink family, as specified by
+ * Documentation/netlink/specs/ktun.yaml.  Attribute policies and the ops
+ * table are generated into netlink-gen.c; the per-attribute checks there
+ * run before any handler here.  This file adds the checks that involve
+ * more than one attribute, each rejection with an extack message.
+ */
+#include <linux/inetdevice.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+
+#include "ktun.h"
+#include "netlink-gen.h"
+#include "policy.h"
+
+/* Largest policy message: fixed attributes plus every identity at full size. */
+#define KTUN_NL_POLICY_SIZE	(NLMSG_ALIGN(GENL_HDRLEN) + 512 + \
+				 KTUN_MAX_IDENTS * nla_total_size(KTUN_IDENT_MAX_LEN + 1))
+
+static int ktun_nl_get_family(struct genl_info *info, u16 *family)
+{
+	struct nlattr *attr = info->attrs[KTUN_A_POLICY_FAMILY];
+
+	*family = attr ? nla_get_u16(attr) : AF_UNSPEC;
+	if (*family != AF_UNSPEC && *family != AF_INET && *family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "unsupported address family");
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * Reads the address held in @a4 or @a6 and settles @family from it.
+ * Returns 1 if an address was given, 0 if not, or a negative errno.
+ */
+static int ktun_nl_get_addr(struct genl_info *info, int a4, int a6,
+			    u16 *family, union ktun_addr *addr)
+{
+	struct nlattr *v4 = info->attrs[a4], *v6 = info->attrs[a6];
+	u16 fam = v4 ? AF_INET : AF_INET6;
+
+	if (!v4 && !v6)
+		return 0;
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, v6,
+				    "both an IPv4 and an IPv6 address given");
+		return -EINVAL;
+	}
+	if (*family && *family != fam) {
+		NL_SET_ERR_MSG_ATTR(info->extack, v4 ?: v6,
+				    "address does not match the address family");
+		return -EINVAL;
+	}
+	*family = fam;
+	if (v4)
+		addr->ip4 = nla_get_in_addr(v4);
+	else
+		addr->ip6 = nla_get_in6_addr(v6);
+	return 1;
+}
+
+static bool ktun_prefix_is_masked(u16 family, const struct ktun_prefix *pfx)
+{
+	struct in6_addr masked;
+
+	if (family == AF_INET)
+		return !(pfx->addr.ip4 & ~inet_make_mask(pfx->len));
+	ipv6_addr_prefix(&masked, &pfx->addr.ip6, pfx->len);
+	return ipv6_addr_equal(&masked, &pfx->addr.ip6);
+}
+
+static int ktun_nl_get_prefix(struct genl_info *info, int a4, int a6,
+			      int alen, u16 *family, struct ktun_prefix *pfx)
+{
+	struct nlattr *len_attr = info->attrs[alen];
+	unsigned int max;
+	int ret;
+
+	ret = ktun_nl_get_addr(info, a4, a6, family, &pfx->addr);
+	if (ret <= 0) {
+		if (!ret && len_attr) {
+			NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+					    "prefix length without an address");
+			return -EINVAL;
+		}
+		return ret;
+	}
+	max = *family == AF_INET ? 32 : 128;
+	pfx->len = len_attr ? nla_get_u8(len_attr) : max;
+	if (pfx->len > max) {
+		NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+				    "prefix length too long for the address family");
+		return -EINVAL;
+	}
+	if (!ktun_prefix_is_masked(*family, pfx)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[a4] ?: info->attrs[a6],
+				    "address has bits set past the prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ktun_nl_get_ports(struct genl_info *info, int amin, int amax,
+			     struct ktun_ports *r)
+{
+	struct nlattr *lo = info->attrs[amin], *hi = info->attrs[amax];
+
+	if (!lo) {
+		if (hi) {
+			NL_SET_ERR_MSG_ATTR(info->extack, hi,
+					    "port range end without a start");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	r->min = nla_get_u16(lo);
+	r->max = hi ? nla_get_u16(hi) : r->min;
+	if (r->max < r->min) {
+		NL_SET_ERR_MSG_ATTR(info->extack, hi, "inverted port range");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool ktun_nl_is_ident(const struct nlattr *attr)
+{
+	return nla_type(attr) == KTUN_A_POLICY_PEER_URI ||
+	       nla_type(attr) == KTUN_A_POLICY_PEER_DNS;
+}
+
+static int ktun_nl_count_idents(struct genl_info *info)
+{
+	const struct nlattr *attr;
+	int rem, n = 0;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += ktun_nl_is_ident(attr);
+	return n;
+}
+
+static int ktun_nl_get_ident(const struct nlattr *attr, struct ktun_ident *id,
+			     struct netlink_ext_ack *extack)
+{
+	const char *s = nla_data(attr);
+	int i, len = nla_len(attr);
+
+	if (len && !s[len - 1])
+		len--;
+	if (!len) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "empty peer identity");
+		return -EINVAL;
+	}
+	if (len > KTUN_IDENT_MAX_LEN) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "peer identity too long");
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (s[i] <= ' ' || s[i] > '~') {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "peer identity is not printable ASCII");
+			return -EINVAL;
+		}
+	}
+	id->type = nla_type(attr);
+	id->len = len;
+	memcpy(id->name, s, len);
+	id->name[len] = '\0';
+	return 0;
+}
+
+static int ktun_nl_get_idents(struct genl_info *info, struct ktun_policy *p)
+{
+	const struct nlattr *attr;
+	unsigned int i = 0;
+	int rem, err;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (!ktun_nl_is_ident(attr))
+			continue;
+		err = ktun_nl_get_ident(attr, &p->idents[i++], info->extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ktun_nl_get_selectors(struct genl_info *info, struct ktun_policy *p)
+{
+	struct nlattr **attrs = info->attrs;
+
+	p->direction = attrs[KTUN_A_POLICY_DIRECTION] ?
+		nla_get_u8(attrs[KTUN_A_POLICY_DIRECTION]) : KTUN_DIRECTION_BOTH;
+	p->owner = attrs[KTUN_A_POLICY_OWNER] ?
+		nla_get_u8(attrs[KTUN_A_POLICY_OWNER]) : KTUN_OWNER_ANY;
+	p->ciphers = attrs[KTUN_A_POLICY_CIPHERS] ?
+		nla_get_u32(attrs[KTUN_A_POLICY_CIPHERS]) : KTUN_CIPHERS_ALL;
+	p->hs_timeout_ms = attrs[KTUN_A_POLICY_HS_TIMEOUT_MS] ?
+		nla_get_u32(attrs[KTUN_A_POLICY_HS_TIMEOUT_MS]) :
+		KTUN_HS_TIMEOUT_MS_DEFAULT;
+	if (!p->ciphers) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KTUN_A_POLICY_CIPHERS],
+				    "empty cipher set");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ktun_nl_parse_policy(struct genl_info *info, struct ktun_policy *p)
+{
+	int err;
+
+	err = ktun_nl_get_family(info, &p->family);
+	if (!err)
+		err = ktun_nl_get_prefix(info, KTUN_A_POLICY_REMOTE_IPV4,
+					 KTUN_A_POLICY_REMOTE_IPV6,
+					 KTUN_A_POLICY_REMOTE_PREFIX_LEN,
+					 &p->family, &p->remote);
+	if (!err)
+		err = ktun_nl_get_prefix(info, KTUN_A_POLICY_LOCAL_IPV4,
+					 KTUN_A_POLICY_LOCAL_IPV6,
+					 KTUN_A_POLICY_LOCAL_PREFIX_LEN,
+					 &p->family, &p->local);
+	if (!err)
+		err = ktun_nl_get_ports(info, KTUN_A_POLICY_REMOTE_PORT_MIN,
+					KTUN_A_POLICY_REMOTE_PORT_MAX, &p->rport);
+	if (!err)
+		err = ktun_nl_get_ports(info, KTUN_A_POLICY_LOCAL_PORT_MIN,
+					KTUN_A_POLICY_LOCAL_PORT_MAX, &p->lport);
+	if (!err)
+		err = ktun_nl_get_selectors(info, p);
+	if (!err)
+		err = ktun_nl_get_idents(info, p);
+	return err;
+}
+
+static int ktun_nl_put_prefix(struct sk_buff *msg, u16 family,
+			      const struct ktun_prefix *pfx,
+			      int a4, int a6, int alen)
+{
+	int err;
+
+	if (!pfx->len)
+		return 0;
+	if (family == AF_INET)
+		err = nla_put_in_addr(msg, a4, pfx->addr.ip4);
+	else
+		err = nla_put_in6_addr(msg, a6, &pfx->addr.ip6);
+	return err ?: nla_put_u8(msg, alen, pfx->len);
+}
+
+static int ktun_nl_put_ports(struct sk_buff *msg, const struct ktun_ports *r,
+			     int amin, int amax)
+{
+	if (!r->min)
+		return 0;
+	return nla_put_u16(msg, amin, r->min) ?: nla_put_u16(msg, amax, r->max);
+}
+
+static int ktun_nl_put_policy_attrs(struct sk_buff *msg,
+				    const struct ktun_policy *p)
+{
+	unsigned int i;
+
+	if (nla_put_u32(msg, KTUN_A_POLICY_ID, p->id) ||
+	    nla_put_u16(msg, KTUN_A_POLICY_FAMILY, p->family) ||
+	    nla_put_u8(msg, KTUN_A_POLICY_DIRECTION, p->direction) ||
+	    nla_put_u8(msg, KTUN_A_POLICY_OWNER, p->owner) ||
+	    nla_put_u32(msg, KTUN_A_POLICY_CIPHERS, p->ciphers) ||
+	    nla_put_u32(msg, KTUN_A_POLICY_HS_TIMEOUT_MS, p->hs_timeout_ms) ||
+	    ktun_nl_put_prefix(msg, p->family, &p->remote,
+			       KTUN_A_POLICY_REMOTE_IPV4, KTUN_A_POLICY_REMOTE_IPV6,
+			       KTUN_A_POLICY_REMOTE_PREFIX_LEN) ||
+	    ktun_nl_put_prefix(msg, p->family, &p->local,
+			       KTUN_A_POLICY_LOCAL_IPV4, KTUN_A_POLICY_LOCAL_IPV6,
+			       KTUN_A_POLICY_LOCAL_PREFIX_LEN) ||
+	    ktun_nl_put_ports(msg, &p->rport, KTUN_A_POLICY_REMOTE_PORT_MIN,
+			      KTUN_A_POLICY_REMOTE_PORT_MAX) ||
+	    ktun_nl_put_ports(msg, &p->lport, KTUN_A_POLICY_LOCAL_PORT_MIN,
+			      KTUN_A_POLICY_LOCAL_PORT_MAX))
+		return -EMSGSIZE;
+	for (i = 0; i < p->n_idents; i++)
+		if (nla_put_string(msg, p->idents[i].type, p->idents[i].name))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* Replies to @info with @p; caller holds the namespace's policy lock. */
+static int ktun_nl_reply_policy(struct genl_info *info,
+				const struct ktun_policy *p, struct sk_buff *msg)
+{
+	void *hdr;
+
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr || ktun_nl_put_policy_attrs(msg, p)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct ktun_policy *p;
+	struct sk_buff *msg;
+	int n, err;
+
+	n = ktun_nl_count_idents(info);
+	if (!n) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KTUN_A_POLICY_PEER_URI);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a policy needs at least one peer-uri or peer-dns");
+		return -EINVAL;
+	}
+	if (n > KTUN_MAX_IDENTS) {
+		NL_SET_ERR_MSG_FMT_MOD(info->extack, "more than %d peer identities",
+				       KTUN_MAX_IDENTS);
+		return -EINVAL;
+	}
+	p = ktun_policy_alloc(n);
+	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!p || !msg)
+		goto err_free;
+	err = ktun_nl_parse_policy(info, p);
+	if (err)
+		goto err_free;
+
+	mutex_lock(&kn->lock);
+	err = ktun_policy_insert(kn, p);
+	if (err) {
+		mutex_unlock(&kn->lock);
+		NL_SET_ERR_MSG_FMT_MOD(info->extack, "policy table full (%d policies)",
+				       KTUN_MAX_POLICIES);
+		goto err_free;
+	}
+	err = ktun_nl_reply_policy(info, p, msg);
+	mutex_unlock(&kn->lock);
+	return err;
+
+err_free:
+	nlmsg_free(msg);
+	if (p)
+		ktun_policy_free(p);
+	return err;
+}
+
+static int ktun_nl_get_id(struct genl_info *info, u32 *id)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KTUN_A_POLICY_ID))
+		return -EINVAL;
+	*id = nla_get_u32(info->attrs[KTUN_A_POLICY_ID]);
+	return 0;
+}
+
+static void ktun_nl_no_such_policy(struct genl_info *info)
+{
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KTUN_A_POLICY_ID],
+			    "no policy with this id");
+}
+
+int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	u32 id;
+	int err;
+
+	err = ktun_nl_get_id(info, &id);
+	if (err)
+		return err;
+	mutex_lock(&kn->lock);
+	err = ktun_policy_delete(kn, id);
+	mutex_unlock(&kn->lock);
+	if (err)
+		ktun_nl_no_such_policy(info);
+	return err;
+}
+
+int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct ktun_policy *p;
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = ktun_nl_get_id(info, &id);
+	if (err)
+		return err;
+	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&kn->lock);
+	p = ktun_policy_find(kn, id);
+	if (p) {
+		err = ktun_nl_reply_policy(info, p, msg);
+	} else {
+		nlmsg_free(msg);
+		ktun_nl_no_such_policy(info);
+		err = -ENOENT;
+	}
+	mutex_unlock(&kn->lock);
+	return err;
+}
+
+static int ktun_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct ktun_policy *p)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &ktun_nl_family, NLM_F_MULTI, KTUN_CMD_POLICY_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (ktun_nl_put_policy_attrs(skb, p)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Dumps resume by position (cb->args[0]); a table that changes between
+ * two parts of a dump is flagged NLM_F_DUMP_INTR through cb->seq.
+ */
+int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ktun_net *kn = ktun_pernet(sock_net(skb->sk));
+	unsigned long idx = 0, start = cb->args[0];
+	struct ktun_policy *p;
+	int err = 0;
+
+	mutex_lock(&kn->lock);
+	cb->seq = kn->genid;
+	list_for_each_entry(p, &kn->policies, list) {
+		if (idx >= start) {
+			err = ktun_nl_dump_one(skb, cb, p);
+			if (err)
+				break;
+		}
+		idx++;
+	}
+	mutex_unlock(&kn->lock);
+	cb->args[0] = idx;
+	/* A policy that does not fit an empty skb would loop forever. */
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+
+	mutex_lock(&kn->lock);
+	ktun_policy_flush(kn);
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+static int ktun_nl_parse_tuple(struct genl_info *info, struct ktun_tuple *t)
+{
+	struct nlattr **attrs = info->attrs;
+	int ret;
+
+	ret = ktun_nl_get_family(info, &t->family);
+	if (ret)
+		return ret;
+	ret = ktun_nl_get_addr(info, KTUN_A_POLICY_REMOTE_IPV4,
+			       KTUN_A_POLICY_REMOTE_IPV6, &t->family, &t->remote);
+	if (ret < 0)
+		return ret;
+	t->has_remote = ret;
+	ret = ktun_nl_get_addr(info, KTUN_A_POLICY_LOCAL_IPV4,
+			       KTUN_A_POLICY_LOCAL_IPV6, &t->family, &t->local);
+	if (ret < 0)
+		return ret;
+	t->has_local = ret;
+	if (attrs[KTUN_A_POLICY_REMOTE_PORT_MIN])
+		t->rport = nla_get_u16(attrs[KTUN_A_POLICY_REMOTE_PORT_MIN]);
+	if (attrs[KTUN_A_POLICY_LOCAL_PORT_MIN])
+		t->lport = nla_get_u16(attrs[KTUN_A_POLICY_LOCAL_PORT_MIN]);
+	t->direction = attrs[KTUN_A_POLICY_DIRECTION] ?
+		nla_get_u8(attrs[KTUN_A_POLICY_DIRECTION]) : KTUN_DIRECTION_OUT;
+	t->owner = attrs[KTUN_A_POLICY_OWNER] ?
+		nla_get_u8(attrs[KTUN_A_POLICY_OWNER]) : KTUN_OWNER_USER;
+	if (t->direction == KTUN_DIRECTION_BOTH) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KTUN_A_POLICY_DIRECTION],
+				    "a connection's direction is out or in");
+		return -EINVAL;
+	}
+	if (t->owner == KTUN_OWNER_ANY) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KTUN_A_POLICY_OWNER],
+				    "a connection's owner is kernel or user");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct ktun_tuple t = {};
+	struct ktun_policy *p;
+	struct sk_buff *msg;
+	int err;
+
+	err = ktun_nl_parse_tuple(info, &t);
+	if (err)
+		return err;
+	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&kn->lock);
+	p = ktun_policy_lookup(kn, &t);
+	if (p) {
+		err = ktun_nl_reply_policy(info, p, msg);
+	} else {
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG_MOD(info->extack, "no policy selects this connection");
+		err = -ENOENT;
+	}
+	mutex_unlock(&kn->lock);
+	return err;
+}
+
+int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr ||
+	    nla_put_u32(msg, KTUN_A_STATS_POLICIES, READ_ONCE(kn->n_policies)) ||
+	    nla_put_u32(msg, KTUN_A_STATS_POLICIES_TOTAL,
+			atomic_read(&ktun_live_policies)) ||
+	    nla_put_u32(msg, KTUN_A_STATS_NETNS_TOTAL,
+			atomic_read(&ktun_live_nets))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int __init ktun_netlink_init(void)
+{
+	return genl_register_family(&ktun_nl_family);
+}
+
+void ktun_netlink_exit(void)
+{
+	genl_unregister_family(&ktun_nl_family);
+}

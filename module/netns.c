@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktun per network namespace state: created with the namespace (or at
+ * module load for existing ones) and torn down when either goes away.
+ */
+#include <linux/module.h>
+
+#include "ktun.h"
+#include "policy.h"
+
+unsigned int ktun_net_id __read_mostly;
+atomic_t ktun_live_nets = ATOMIC_INIT(0);
+
+static int __net_init ktun_net_init(struct net *net)
+{
+	struct ktun_net *kn = ktun_pernet(net);
+
+	mutex_init(&kn->lock);
+	INIT_LIST_HEAD(&kn->policies);
+	atomic_inc(&ktun_live_nets);
+	return 0;
+}
+
+/*
+ * No netlink request can run in a dying namespace (requests pin their
+ * socket's namespace), so only RCU readers may still see the policies:
+ * they are freed after a grace period, and module exit waits for that.
+ */
+static void __net_exit ktun_net_exit(struct net *net)
+{
+	struct ktun_net *kn = ktun_pernet(net);
+
+	mutex_lock(&kn->lock);
+	ktun_policy_flush(kn);
+	mutex_unlock(&kn->lock);
+	mutex_destroy(&kn->lock);
+	atomic_dec(&ktun_live_nets);
+}
+
+static struct pernet_operations ktun_net_ops = {
+	.init = ktun_net_init,
+	.exit = ktun_net_exit,
+	.id = &ktun_net_id,
+	.size = sizeof(struct ktun_net),
+};
+
+int __init ktun_netns_init(void)
+{
+	return register_pernet_subsys(&ktun_net_ops);
+}
+
+void ktun_netns_exit(void)
+{
+	unregister_pernet_subsys(&ktun_net_ops);
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktun policy table.
+ *
+ * Each network namespace keeps its policies on one RCU list ordered from
+ * most to least specific, so the connection hooks can take the first match
+ * without locks.  "Most specific" compares, in this order: remote prefix
+ * length, local prefix length, remote port range width (narrower wins),
+ * local port range width, a definite direction over "both", a definite
+ * owner over "any", and a definite address family over "any".  Policies
+ * that tie keep insertion order: the older policy wins.
+ */
+#include <linux/inetdevice.h>
+#include <linux/slab.h>
+#include <net/ipv6.h>
+
+#include "policy.h"
+
+atomic_t ktun_live_policies = ATOMIC_INIT(0);
+
+struct ktun_policy *ktun_policy_alloc(unsigned int n_idents)
+{
+	struct ktun_policy *p;
+
+	p = kzalloc(struct_size(p, idents, n_idents), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->n_idents = n_idents;
+	atomic_inc(&ktun_live_policies);
+	return p;
+}
+
+static void ktun_policy_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct ktun_policy, rcu));
+	atomic_dec(&ktun_live_policies);
+}
+
+/* Frees a policy that was never published on a policy list. */
+void ktun_policy_free(struct ktun_policy *p)
+{
+	kfree(p);
+	atomic_dec(&ktun_live_policies);
+}
+
+static u32 ktun_ports_width(const struct ktun_ports *r)
+{
+	return r->min ? r->max - r->min + 1 : 65536;
+}
+
+/* Ranks a policy's direction, owner and family: definite beats "any". */
+static int ktun_policy_definite(const struct ktun_policy *p)
+{
+	int dir = p->direction != KTUN_DIRECTION_BOTH;
+	int owner = p->owner != KTUN_OWNER_ANY;
+	int family = p->family != AF_UNSPEC;
+
+	return dir << 2 | owner << 1 | family;
+}
+
+/* Returns > 0 if @a is more specific than @b, < 0 if less, 0 on a tie. */
+static int ktun_policy_cmp(const struct ktun_policy *a,
+			   const struct ktun_policy *b)
+{
+	u32 aw, bw;
+
+	if (a->remote.len != b->remote.len)
+		return a->remote.len - b->remote.len;
+	if (a->local.len != b->local.len)
+		return a->local.len - b->local.len;
+	aw = ktun_ports_width(&a->rport);
+	bw = ktun_ports_width(&b->rport);
+	if (aw != bw)
+		return aw < bw ? 1 : -1;
+	aw = ktun_ports_width(&a->lport);
+	bw = ktun_ports_width(&b->lport);
+	if (aw != bw)
+		return aw < bw ? 1 : -1;
+	return ktun_policy_definite(a) - ktun_policy_definite(b);
+}
+
+int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p)
+{
+	struct ktun_policy *pos;
+
+	lockdep_assert_held(&kn->lock);
+
+	if (kn->n_policies >= KTUN_MAX_POLICIES)
+		return -ENOSPC;
+	/* Ids are never reused while the namespace lives (u32 cannot wrap
+	 * under the table cap in any realistic lifetime; skip 0 if it does).
+	 */
+	do {
+		p->id = ++kn->next_id;
+	} while (!p->id || ktun_policy_find(kn, p->id));
+
+	list_for_each_entry(pos, &kn->policies, list) {
+		if (ktun_policy_cmp(p, pos) > 0)
+			break;
+	}
+	list_add_tail_rcu(&p->list, &pos->list);
+	kn->n_policies++;
+	kn->genid++;
+	return 0;
+}
+
+static void ktun_policy_unlink(struct ktun_net *kn, struct ktun_policy *p)
+{
+	lockdep_assert_held(&kn->lock);
+
+	list_del_rcu(&p->list);
+	kn->n_policies--;
+	kn->genid++;
+	call_rcu(&p->rcu, ktun_policy_free_rcu);
+}
+
+int ktun_policy_delete(struct ktun_net *kn, u32 id)
+{
+	struct ktun_policy *p;
+
+	lockdep_assert_held(&kn->lock);
+
+	p = ktun_policy_find(kn, id);
+	if (!p)
+		return -ENOENT;
+	ktun_policy_unlink(kn, p);
+	return 0;
+}
+
+void ktun_policy_flush(struct ktun_net *kn)
+{
+	struct ktun_policy *p, *tmp;
+
+	lockdep_assert_held(&kn->lock);
+
+	list_for_each_entry_safe(p, tmp, &kn->policies, list)
+		ktun_policy_unlink(kn, p);
+}
+
+/* Caller holds kn->lock or rcu_read_lock(). */
+struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id)
+{
+	struct ktun_policy *p;
+
+	list_for_each_entry_rcu(p, &kn->policies, list,
+				lockdep_is_held(&kn->lock)) {
+		if (p->id == id)
+			return p;
+	}
+	return NULL;
+}
+
+static bool ktun_prefix_match(const struct ktun_prefix *pfx, u16 family,
+			      bool known, const union ktun_addr *a)
+{
+	if (!pfx->len)
+		return true;
+	if (!known)
+		return false;
+	if (family == AF_INET)
+		return !((a->ip4 ^ pfx->addr.ip4) & inet_make_mask(pfx->len));
+	return ipv6_prefix_equal(&a->ip6, &pfx->addr.ip6, pfx->len);
+}
+
+static bool ktun_ports_match(const struct ktun_ports *r, u16 port)
+{
+	return !r->min || (port >= r->min && port <= r->max);
+}
+
+static bool ktun_policy_matches(const struct ktun_policy *p,
+				const struct ktun_tuple *t)
+{
+	if (p->family && p->family != t->family)
+		return false;
+	if (p->direction != KTUN_DIRECTION_BOTH && p->direction != t->direction)
+		return false;
+	if (p->owner != KTUN_OWNER_ANY && p->owner != t->owner)
+		return false;
+	return ktun_prefix_match(&p->remote, t->family, t->has_remote, &t->remote) &&
+	       ktun_prefix_match(&p->local, t->family, t->has_local, &t->local) &&
+	       ktun_ports_match(&p->rport, t->rport) &&
+	       ktun_ports_match(&p->lport, t->lport);
+}
+
+/*
+ * The most specific policy selecting @t, or NULL.  Caller holds
+ * rcu_read_lock() (or kn->lock) for as long as it uses the result.
+ */
+struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
+				       const struct ktun_tuple *t)
+{
+	struct ktun_policy *p;
+
+	list_for_each_entry_rcu(p, &kn->policies, list,
+				lockdep_is_held(&kn->lock)) {
+		if (ktun_policy_matches(p, t))
+			return p;
+	}
+	return NULL;
+}

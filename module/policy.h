@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktun policy table: which TCP connections ktun secures, and how.
+ */
+#ifndef _KTUN_POLICY_H
+#define _KTUN_POLICY_H
+
+#include <linux/in6.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include <uapi/linux/ktun.h>
+
+#include "ktun.h"
+
+union ktun_addr {
+	__be32 ip4;
+	struct in6_addr ip6;
+};
+
+/* An address prefix; @len == 0 leaves the address unconstrained. */
+struct ktun_prefix {
+	union ktun_addr addr;
+	u8 len;
+};
+
+/* A port range in host byte order; @min == 0 leaves the port unconstrained. */
+struct ktun_ports {
+	u16 min;
+	u16 max;
+};
+
+struct ktun_ident {
+	u16 type;			/* KTUN_A_POLICY_PEER_URI or _DNS */
+	u16 len;
+	char name[KTUN_IDENT_MAX_LEN + 1];
+};
+
+/*
+ * One policy.  Immutable once published on ktun_net.policies: changes are
+ * delete + add, so RCU readers never see a half-written policy.
+ */
+struct ktun_policy {
+	struct list_head list;
+	struct rcu_head rcu;
+	u32 id;
+	u16 family;			/* AF_UNSPEC selects both families */
+	u8 direction;			/* enum ktun_direction */
+	u8 owner;			/* enum ktun_owner */
+	struct ktun_prefix remote;
+	struct ktun_prefix local;
+	struct ktun_ports rport;
+	struct ktun_ports lport;
+	u32 ciphers;			/* enum ktun_cipher flags */
+	u32 hs_timeout_ms;
+	unsigned int n_idents;
+	struct ktun_ident idents[] __counted_by(n_idents);
+};
+
+/*
+ * What a connection looks like to the policy table.  @has_remote and
+ * @has_local say whether the addresses are known; ports of 0 are unknown.
+ */
+struct ktun_tuple {
+	u16 family;
+	bool has_remote;
+	bool has_local;
+	union ktun_addr remote;
+	union ktun_addr local;
+	u16 rport;
+	u16 lport;
+	u8 direction;			/* KTUN_DIRECTION_OUT or _IN */
+	u8 owner;			/* KTUN_OWNER_KERNEL or _USER */
+};
+
+#define KTUN_HS_TIMEOUT_MS_DEFAULT	5000
+#define KTUN_CIPHERS_ALL		(KTUN_CIPHER_AES_128_GCM | \
+					 KTUN_CIPHER_AES_256_GCM | \
+					 KTUN_CIPHER_CHACHA20_POLY1305)
+
+struct ktun_policy *ktun_policy_alloc(unsigned int n_idents);
+void ktun_policy_free(struct ktun_policy *p);
+int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p);
+int ktun_policy_delete(struct ktun_net *kn, u32 id);
+void ktun_policy_flush(struct ktun_net *kn);
+struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id);
+struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
+				       const struct ktun_tuple *t);
+
+#endif /* _KTUN_POLICY_H */
