@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktun(8): the administration tool.  One file per object (policy, stats),
+ * a small JSON writer, and the netlink layer in ../lib.
+ */
+#ifndef KTUN_CLI_H
+#define KTUN_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ktnl.h"
+
+/* Exit codes a shell script can rely on. */
+enum {
+	KTUN_EXIT_OK = 0,
+	KTUN_EXIT_FAIL = 1,	/* the kernel refused, or a system error */
+	KTUN_EXIT_USAGE = 2,	/* bad command line */
+};
+
+struct ktun_opts {
+	bool json;
+	bool pretty;
+};
+
+extern struct ktun_opts opts;
+
+/* Reports a usage error naming what was wrong; returns KTUN_EXIT_USAGE. */
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports a failed netlink request; returns KTUN_EXIT_FAIL. */
+int nl_err(const struct ktnl *k, const char *what, int err);
+/* Sends a request built with ktnl_req() on a zeroed @k; returns an exit code. */
+int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	      const char *what);
+
+/* Steps through argv as iproute2 does. */
+#define NEXT_ARG() (argc--, argv++)
+#define NEED_ARG(kw) do {						\
+	if (argc < 2)							\
+		return usage_err("\"%s\" needs a value", kw);		\
+	NEXT_ARG();							\
+} while (0)
+
+/* Names for the spec's enums (Documentation/netlink/specs/ktun.yaml). */
+const char *direction_name(unsigned int v);
+const char *owner_name(unsigned int v);
+int name_lookup(const char *const *names, unsigned int n, const char *s);
+extern const char *const direction_names[4];
+extern const char *const owner_names[4];
+extern const char *const cipher_names[3];
+
+/* JSON writer: keys may be NULL inside arrays. */
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma[16];
+};
+void jw_begin(struct jw *w, const char *key, char open);
+void jw_end(struct jw *w, char close);
+void jw_str(struct jw *w, const char *key, const char *val);
+void jw_uint(struct jw *w, const char *key, unsigned long long val);
+
+int cmd_policy(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* KTUN_CLI_H */
