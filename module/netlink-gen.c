@@ -61,58 +61,48 @@ static const struct nla_policy ktun_policy_match_nl_policy[KTUN_A_POLICY_OWNER +
 };
 
 /* Ops table for ktun */
-static const struct genl_split_ops ktun_nl_ops[] = {
+const struct genl_split_ops ktun_nl_ops[7] = {
 	{
 		.cmd		= KTUN_CMD_POLICY_NEW,
 		.doit		= ktun_nl_policy_new_doit,
 		.policy		= ktun_policy_new_nl_policy,
 		.maxattr	= KTUN_A_POLICY_HS_TIMEOUT_MS,
-		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= KTUN_CMD_POLICY_DEL,
 		.doit		= ktun_nl_policy_del_doit,
 		.policy		= ktun_policy_del_nl_policy,
 		.maxattr	= KTUN_A_POLICY_ID,
-		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= KTUN_CMD_POLICY_GET,
 		.doit		= ktun_nl_policy_get_doit,
 		.policy		= ktun_policy_get_nl_policy,
 		.maxattr	= KTUN_A_POLICY_ID,
-		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd	= KTUN_CMD_POLICY_GET,
 		.dumpit	= ktun_nl_policy_get_dumpit,
-		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 	{
 		.cmd	= KTUN_CMD_POLICY_FLUSH,
 		.doit	= ktun_nl_policy_flush_doit,
-		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= KTUN_CMD_POLICY_MATCH,
 		.doit		= ktun_nl_policy_match_doit,
 		.policy		= ktun_policy_match_nl_policy,
 		.maxattr	= KTUN_A_POLICY_OWNER,
-		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd	= KTUN_CMD_STATS_GET,
 		.doit	= ktun_nl_stats_get_doit,
-		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
-};
-
-struct genl_family ktun_nl_family __ro_after_init = {
-	.name		= KTUN_FAMILY_NAME,
-	.version	= KTUN_FAMILY_VERSION,
-	.netnsok	= true,
-	.parallel_ops	= true,
-	.module		= THIS_MODULE,
-	.split_ops	= ktun_nl_ops,
-	.n_split_ops	= ARRAY_SIZE(ktun_nl_ops),
 };

@@ -11,6 +11,9 @@
 
 #include <uapi/linux/ktun.h>
 
+/* Ops table for ktun */
+extern const struct genl_split_ops ktun_nl_ops[7];
+
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -18,7 +21,5 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
-
-extern struct genl_family ktun_nl_family;
 
 #endif /* _LINUX_KTUN_GEN_H */

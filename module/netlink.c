@@ -7,6 +7,7 @@
  * more than one attribute, each rejection with an extack message.
  */
 #include <linux/inetdevice.h>
+#include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 
@@ -14,9 +15,34 @@
 #include "netlink-gen.h"
 #include "policy.h"
 
+/*
+ * The family struct is ours: the spec is genetlink-legacy (needed for
+ * uns-admin-perm), for which ynl-gen emits only the ops and policies.
+ */
+struct genl_family ktun_nl_family __ro_after_init = {
+	.name		= KTUN_FAMILY_NAME,
+	.version	= KTUN_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.split_ops	= ktun_nl_ops,
+	.n_split_ops	= ARRAY_SIZE(ktun_nl_ops),
+};
+
 /* Largest policy message: fixed attributes plus every identity at full size. */
 #define KTUN_NL_POLICY_SIZE	(NLMSG_ALIGN(GENL_HDRLEN) + 512 + \
 				 KTUN_MAX_IDENTS * nla_total_size(KTUN_IDENT_MAX_LEN + 1))
+
+/* Commands without request attributes get no generated policy: refuse any. */
+static int ktun_nl_no_attrs(const struct nlmsghdr *nlh,
+			    struct netlink_ext_ack *extack)
+{
+	if (nlmsg_len(nlh) > GENL_HDRLEN) {
+		NL_SET_ERR_MSG_MOD(extack, "this command takes no attributes");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int ktun_nl_get_family(struct genl_info *info, u16 *family)
 {
@@ -432,8 +458,11 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ktun_net *kn = ktun_pernet(sock_net(skb->sk));
 	unsigned long idx = 0, start = cb->args[0];
 	struct ktun_policy *p;
-	int err = 0;
+	int err;
 
+	err = ktun_nl_no_attrs(cb->nlh, cb->extack);
+	if (err)
+		return err;
 	mutex_lock(&kn->lock);
 	cb->seq = kn->genid;
 	list_for_each_entry(p, &kn->policies, list) {
@@ -455,7 +484,11 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	int err;
 
+	err = ktun_nl_no_attrs(info->nlhdr, info->extack);
+	if (err)
+		return err;
 	mutex_lock(&kn->lock);
 	ktun_policy_flush(kn);
 	mutex_unlock(&kn->lock);
@@ -533,7 +566,11 @@ int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
 	struct sk_buff *msg;
 	void *hdr;
+	int err;
 
+	err = ktun_nl_no_attrs(info->nlhdr, info->extack);
+	if (err)
+		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

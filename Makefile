@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktun top-level build.
+#   make              module (against KDIR) and user-space programs
+#   make check        everything, then every test in a QEMU VM (Debian 6.12)
+#   make demo         the demo in the VM
+#   make deps         install build and test dependencies (apt-get, as root)
+#
+# KDIR defaults to the running kernel's build tree, or else the newest
+# installed Debian 6.12 headers.  The VM targets always build against the
+# kernel they boot (VM_KREL).
+
+# Kbuild reads ./Kbuild, not this file.
+
+TOP := $(CURDIR)
+BUILD ?= $(TOP)/build
+KREL_HOST := $(shell uname -r)
+VM_KREL ?= $(shell ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | \
+	sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
+KDIR ?= $(if $(wildcard /lib/modules/$(KREL_HOST)/build),/lib/modules/$(KREL_HOST)/build,/lib/modules/$(VM_KREL)/build)
+KSRC ?= /usr/src/linux-source-6.12
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	  -I$(TOP)/include/uapi -I$(TOP)/userspace/lib
+LDLIBS_MNL := -lmnl
+
+LIB_SRC := userspace/lib/ktnl.c
+KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC)
+KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/ktun.h
+
+SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/selftests
+SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz
+
+.PHONY: all module userspace selftests deps check check-static demo vm-shell \
+	checkpatch sparse ynl-gen ynl-check clean
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+userspace: userspace/ktun/ktun
+
+userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
+	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
+
+selftests: $(SELFTEST_BINS)
+
+$(BUILD)/selftests/%: selftests/%.c $(LIB_SRC) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_MNL)
+
+deps:
+	@scripts/deps.sh >/dev/null
+
+# Static checks on the host, then the VM run; one TAP stream and a summary.
+check: deps
+	@scripts/check.sh
+
+check-static:
+	@scripts/check.sh --static-only
+
+demo: deps
+	@scripts/vm.sh demo
+
+vm-shell: deps
+	@scripts/vm.sh shell
+
+checkpatch:
+	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -q \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(filter-out %-gen.c %-gen.h,$(wildcard module/*.c module/*.h))
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules
+
+ynl-gen:
+	scripts/ynl-gen.sh
+
+ynl-check:
+	scripts/ynl-gen.sh --check
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	rm -rf $(BUILD) userspace/ktun/ktun

@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Assembles the test VM's initramfs from the host's Debian binaries:
+#   mkinitramfs.sh KREL OUT.cpio
+# bash and busybox for the shell, real iproute2/kmod/jq/... with their
+# shared libraries, the ktun module and programs, the selftests, and the
+# Debian kernel modules the tests need (with their dependencies).
+set -euo pipefail
+
+krel=$1
+out=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+stage=$build/initramfs
+
+# Real programs; busybox fills in the rest of a userland.
+BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl"
+# Kernel modules the tests load (dependencies follow).
+MODS="veth"
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
+mkdir -p "$stage/lib/modules/$krel/extra"
+
+copy_file() {
+	local src=$1
+	[ -e "$stage$src" ] && return 0
+	mkdir -p "$stage$(dirname "$src")"
+	cp -L "$src" "$stage$src"
+}
+
+# Every shared library a binary loads, at the same paths.
+copy_libs() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -Eo '/[^ ]+' || true); do
+		copy_file "$lib"
+	done
+}
+
+copy_bin() {
+	copy_file "$1"
+	copy_libs "$1"
+}
+
+for b in $BINS; do
+	path=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$b") ||
+		{ echo "mkinitramfs: $b not found; run 'make deps'" >&2; exit 1; }
+	copy_bin "$(readlink -f "$path")"
+	ln -sf "$(readlink -f "$path")" "$stage/usr/sbin/$b" 2>/dev/null || true
+done
+# kmod is one binary with many names.
+for t in insmod rmmod lsmod depmod modprobe modinfo; do
+	ln -sf "$(readlink -f "$(command -v kmod)")" "$stage/usr/sbin/$t"
+done
+
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$stage/usr/sbin/$applet" ] || [ -e "$stage/bin/$applet" ] ||
+		ln -s busybox "$stage/bin/$applet"
+done
+ln -sf bash "$stage/bin/sh" 2>/dev/null || true
+[ -e "$stage/bin/bash" ] || ln -sf "$(readlink -f "$(command -v bash)")" "$stage/bin/bash"
+echo "root:x:0:0:root:/root:/bin/bash" >"$stage/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >>"$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
+
+# ktun itself.
+cp "$top/ktun.ko" "$stage/lib/modules/$krel/extra/"
+cp "$top/userspace/ktun/ktun" "$stage/usr/sbin/"
+mkdir -p "$stage/selftests/vm"
+cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
+cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
+for f in "$top/userspace/ktun/ktun" "$build"/selftests/*; do copy_libs "$f"; done
+cp "$top/selftests/vm/init" "$stage/init"
+
+# Debian kernel modules, found through the host's modprobe for @krel.
+for m in $MODS; do
+	modprobe -S "$krel" --show-depends "$m" | awk '$1 == "insmod" { print $2 }' |
+	while read -r ko; do copy_file "$ko"; done
+done
+cp /lib/modules/"$krel"/modules.{order,builtin,builtin.modinfo} \
+	"$stage/lib/modules/$krel/" 2>/dev/null || true
+depmod -b "$stage" "$krel"
+
+(cd "$stage" && find . | cpio -o -H newc --quiet) >"$out"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds ktun for Debian's 6.12 kernel and boots that kernel in QEMU (TCG)
+# with a fresh initramfs:   vm.sh check|demo|shell
+# The serial console is echoed and kept in build/vm/MODE.log.
+set -euo pipefail
+
+mode=${1:?usage: vm.sh check|demo|shell}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+krel=$("$top/scripts/deps.sh")
+kdir=/lib/modules/$krel/build
+log=$build/vm/$mode.log
+mkdir -p "$build/vm"
+
+make -s -C "$top" KDIR="$kdir" BUILD="$build" module userspace selftests >&2
+"$top/scripts/mkinitramfs.sh" "$krel" "$build/vm/initramfs.cpio"
+
+# qemu64 plus the extensions kernel crypto uses; "-cpu max" is ~3x slower
+# under TCG (see Documentation/testing.rst).
+cpu=qemu64,+ssse3,+sse4.1,+sse4.2,+aes,+pclmulqdq,+popcnt
+append="console=ttyS0 quiet panic=-1 ktunvm=$mode"
+limit=${KTUN_VM_TIMEOUT:-1200}
+serial=stdio
+[ "$mode" = shell ] && serial=mon:stdio
+
+set +e
+timeout --foreground "$limit" qemu-system-x86_64 -nodefaults -no-reboot \
+	-machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 2048 \
+	-display none -serial "$serial" \
+	-kernel "/boot/vmlinuz-$krel" -initrd "$build/vm/initramfs.cpio" \
+	-append "$append" | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" = 124 ]; then
+	echo "KTUN-VM: timed out after $limit s" | tee -a "$log"
+fi
+grep -q '^KTUN-VM: done' "$log"

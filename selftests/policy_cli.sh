@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktun(8) policy commands as an operator or a script uses them: text and
+# JSON output, paste-back, exit codes and the messages that name the fault.
+. "$(dirname "$0")/lib.sh"
+fresh_netns "$@"
+
+KTUN=${KTUN:-ktun}
+$KTUN policy flush
+
+line=$($KTUN policy add remote 10.1.0.0/16 rport 16385 dir both owner kernel \
+	peer-uri spiffe://example.org/rds peer-dns db1.example.org \
+	cipher aes-128-gcm,chacha20-poly1305 timeout 3s)
+same "policy add prints the new policy with its id" \
+	"policy 1 family inet remote 10.1.0.0/16 rport 16385 dir both owner kernel peer-uri spiffe://example.org/rds peer-dns db1.example.org cipher aes-128-gcm,chacha20-poly1305 timeout 3000ms" \
+	"$line"
+
+$KTUN policy add remote fd00:1::/48 lport 1000-2000 dir in owner user \
+	peer-dns peer.example.org >/dev/null
+same "policy show lists both, most specific first" \
+	"$(printf '%s\n' \
+	"policy 2 family inet6 remote fd00:1::/48 lport 1000-2000 dir in owner user peer-dns peer.example.org cipher aes-128-gcm,aes-256-gcm,chacha20-poly1305 timeout 5000ms" \
+	"$line")" "$($KTUN policy show)"
+
+same "policy show ID shows one" "$line" "$($KTUN policy show 1)"
+
+json=$($KTUN -j policy show)
+check "policy show -j is a JSON array of 2" jq -e 'length == 2' <<<"$json"
+check "JSON uses the spec's attribute names and values" jq -e \
+	'.[1] | .id == 1 and .family == "inet" and ."remote-ipv4" == "10.1.0.0"
+	 and ."remote-prefix-len" == 16 and ."remote-port-min" == 16385
+	 and ."remote-port-max" == 16385 and .direction == "both"
+	 and .owner == "kernel" and ."peer-uri" == ["spiffe://example.org/rds"]
+	 and ."peer-dns" == ["db1.example.org"]
+	 and .ciphers == ["aes-128-gcm","chacha20-poly1305"]
+	 and ."hs-timeout-ms" == 3000' <<<"$json"
+check "JSON of an IPv6 policy" jq -e \
+	'.[0] | ."remote-ipv6" == "fd00:1::" and ."local-port-min" == 1000 and
+	 ."local-port-max" == 2000' <<<"$json"
+
+# A shown policy pastes back as an equivalent one.
+# shellcheck disable=SC2046
+pasted=$($KTUN policy add $(echo "$line" | cut -d' ' -f3-))
+same "a shown policy pastes back into policy add" \
+	"${line#policy 1 }" "${pasted#policy 3 }"
+
+same "policy match picks the most specific" "$line" \
+	"$($KTUN policy match remote 10.1.2.3 rport 16385 owner kernel)"
+expect 1 "no policy selects this connection" "policy match without a match exits 1" \
+	$KTUN policy match remote 192.0.2.1
+
+check "policy del ID" $KTUN policy del 3
+expect 1 "no policy with this id \(No such file or directory\)" \
+	"policy del of a missing id exits 1 naming the fault" $KTUN policy del 3
+expect 1 "no policy with this id" "policy show of a missing id exits 1" \
+	$KTUN policy show 3
+
+# Command-line faults: exit 2, before the kernel is asked.
+expect 2 "invalid prefix 10.0.0.0/33" "prefix length 33 is refused" \
+	$KTUN policy add remote 10.0.0.0/33 peer-dns a
+expect 2 "invalid prefix fd00::/129" "IPv6 prefix length 129 is refused" \
+	$KTUN policy add remote fd00::/129 peer-dns a
+expect 2 "invalid prefix 10.0.0.300/8" "bad address is refused" \
+	$KTUN policy add remote 10.0.0.300/8 peer-dns a
+expect 2 'invalid direction "sideways" \(expected out, in or both\)' \
+	"unknown direction is refused" $KTUN policy add dir sideways peer-dns a
+expect 2 'invalid owner "root"' "unknown owner is refused" \
+	$KTUN policy add owner root peer-dns a
+expect 2 "invalid port range 0" "port 0 is refused" $KTUN policy add rport 0 peer-dns a
+expect 2 "invalid port range 70000" "port 70000 is refused" \
+	$KTUN policy add rport 70000 peer-dns a
+expect 2 'invalid cipher "rc4"' "unknown cipher is refused" \
+	$KTUN policy add cipher rc4 peer-dns a
+expect 2 '"remote" needs a value' "missing value is refused" \
+	$KTUN policy add peer-dns a remote
+expect 2 'unknown keyword "colour"' "unknown keyword is refused" \
+	$KTUN policy add colour red
+expect 2 "identity longer than 255 bytes" "oversized identity is refused" \
+	$KTUN policy add peer-uri "spiffe://$(printf 'a%.0s' $(seq 260))"
+expect 2 "more than 16 peer identities" "17 identities are refused" \
+	$KTUN policy add $(for i in $(seq 17); do echo peer-dns h$i; done)
+expect 2 "invalid policy id" "non-numeric id is refused" $KTUN policy del one
+expect 2 "unknown object" "unknown object is refused" $KTUN frobnicate
+expect 2 "Usage: ktun" "no arguments prints usage and exits 2" $KTUN
+
+# Semantic faults: the kernel refuses, exit 1 with its message.
+expect 1 "inverted port range" "inverted port range is refused by the kernel" \
+	$KTUN policy add rport 2000-1000 peer-dns a
+expect 1 "bits set past the prefix length" "host bits past the prefix are refused" \
+	$KTUN policy add remote 10.0.0.1/8 peer-dns a
+expect 1 "needs at least one peer-uri or peer-dns" "a policy without identity is refused" \
+	$KTUN policy add remote 10.0.0.0/8
+expect 1 "empty peer identity" "an empty identity is refused" \
+	$KTUN policy add peer-dns ""
+expect 1 "does not match the address family" "mixed families are refused" \
+	$KTUN policy add remote 10.0.0.0/8 local fd00::/8 peer-dns a
+expect 1 "Operation not permitted" "an unprivileged user gets EPERM" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $KTUN policy show
+
+expect 0 "policy add SELECTOR" "--help prints usage" $KTUN --help
+check "policy flush" $KTUN policy flush
+same "after flush show prints nothing" "" "$($KTUN policy show)"
+same "after flush show -j prints []" "[]" "$($KTUN -j policy show)"
+check "stats -j reports 0 policies" jq -e '.policies == 0' <<<"$($KTUN -j stats)"
+
+done_testing

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs every selftest inside the VM and re-emits their results as one TAP
+# stream: "ok N program: test" (a skip keeps its "# SKIP" directive).  A program's own output is kept as "#"
+# lines.  A program that exits non-zero without reporting a failure, or
+# reports fewer results than it planned, counts as one more failure.
+cd /selftests || exit 1
+TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz lifecycle.sh"}
+n=0
+
+emit() {
+	n=$((n + 1))
+	echo "$1 $n $2"
+}
+
+for t in $TESTS; do
+	echo "# ==== $t"
+	out=/tmp/$t.out
+	start=$(date +%s)
+	timeout 600 ./"$t" >"$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out"
+	results=0 failed=0 planned=
+	while read -r line; do
+		case $line in
+		"ok "*) emit "ok" "$t: $(cut -d' ' -f3- <<<"$line")"; results=$((results + 1)) ;;
+		"not ok "*) emit "not ok" "$t: $(cut -d' ' -f4- <<<"$line")"
+			results=$((results + 1)) failed=$((failed + 1)) ;;
+		1..*) planned=${line#1..} ;;
+		esac
+	done < <(grep -E '^(ok |not ok |1\.\.[0-9]+$)' "$out")
+	if [ -n "$planned" ] && [ "$planned" != "$results" ]; then
+		emit "not ok" "$t: planned $planned results, reported $results"
+	elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+		emit "not ok" "$t: exited with status $rc"
+	elif [ "$results" = 0 ]; then
+		emit "not ok" "$t: reported no results"
+	fi
+	echo "# ==== $t: exit $rc, $(($(date +%s) - start)) s"
+done
