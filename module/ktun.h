@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/ktun.h>
@@ -42,6 +43,8 @@ extern atomic_t ktun_live_nets;
 
 int ktun_netns_init(void);
 void ktun_netns_exit(void);
+extern struct genl_family ktun_nl_family;
+
 int ktun_netlink_init(void);
 void ktun_netlink_exit(void);
 
