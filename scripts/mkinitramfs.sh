@@ -50,9 +50,12 @@ for b in $BINS; do
 	ln -sf "$(readlink -f "$path")" "$stage/usr/sbin/$b" 2>/dev/null || true
 done
 # kmod is one binary with many names.
+# /sbin/modprobe is where the kernel looks when it autoloads a module
+# (veth for "ip link add", crypto templates for tls).
 for t in insmod rmmod lsmod depmod modprobe modinfo; do
 	ln -sf "$(readlink -f "$(command -v kmod)")" "$stage/usr/sbin/$t"
 done
+ln -sf /usr/sbin/modprobe "$stage/sbin/modprobe"
 
 cp /bin/busybox "$stage/bin/busybox"
 for applet in $(/bin/busybox --list); do

@@ -21,6 +21,8 @@ make -s -C "$top" KDIR="$kdir" BUILD="$build" module userspace selftests >&2
 # under TCG (see Documentation/testing.rst).
 cpu=qemu64,+ssse3,+sse4.1,+sse4.2,+aes,+pclmulqdq,+popcnt
 append="console=ttyS0 quiet panic=-1 ktunvm=$mode"
+# A subset of the VM tests: KTUN_TESTS="policy_nl lifecycle.sh".
+[ -n "${KTUN_TESTS:-}" ] && append="$append ktuntests=$(tr ' ' , <<<"$KTUN_TESTS")"
 limit=${KTUN_VM_TIMEOUT:-1200}
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio
