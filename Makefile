@@ -25,13 +25,16 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -I$(TOP)/include/uapi -I$(TOP)/userspace/lib
 LDLIBS_MNL := -lmnl
+LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 LIB_SRC := userspace/lib/ktnl.c
 KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC)
 KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/ktun.h
 
 SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/selftests
-SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz
+SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
+		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap
+KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
 .PHONY: all module userspace selftests deps check check-static demo vm-shell \
 	checkpatch sparse ynl-gen ynl-check clean
@@ -44,13 +47,21 @@ module:
 userspace: userspace/ktun/ktun
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
-	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
+	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
 selftests: $(SELFTEST_BINS)
 
 $(BUILD)/selftests/%: selftests/%.c $(LIB_SRC) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_MNL)
+
+$(BUILD)/selftests/tls_peer: selftests/tls_peer.c $(KTUND_TLS) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
+
+$(BUILD)/selftests/tls_tap: selftests/tls_tap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 deps:
 	@scripts/deps.sh >/dev/null

@@ -15,9 +15,11 @@ build=${BUILD:-$top/build}
 stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
-BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl"
-# Kernel modules the tests load (dependencies follow).
-MODS="veth"
+BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum"
+# Kernel modules the tests load (dependencies follow): kTLS and the AEADs
+# it asks the crypto API for by name (autoloaded through /sbin/modprobe).
+MODS="veth tls gcm ghash-clmulni-intel aesni_intel chacha20poly1305
+      chacha-x86_64 poly1305-x86_64 seqiv"
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
@@ -76,6 +78,10 @@ cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
 for f in "$top/userspace/ktun/ktun" "$build"/selftests/*; do copy_libs "$f"; done
 cp "$top/selftests/vm/init" "$stage/init"
+mkdir -p "$stage/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$stage/usr/lib/ssl/"
+
+# Test certificates, made with "ktun pki" itself.
+"$top/scripts/mkpki.sh" "$top/userspace/ktun/ktun" "$stage/selftests/pki"
 
 # Debian kernel modules, found through the host's modprobe for @krel.
 for m in $MODS; do

@@ -6,6 +6,7 @@
 #ifndef KTUN_CLI_H
 #define KTUN_CLI_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,5 +64,6 @@ void jw_uint(struct jw *w, const char *key, unsigned long long val);
 
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_pki(int argc, char **argv);
 
 #endif /* KTUN_CLI_H */

@@ -25,6 +25,10 @@ static const char usage_text[] =
 "  policy match [remote ADDR] [local ADDR] [rport PORT] [lport PORT]\n"
 "               [dir out|in] [owner kernel|user]\n"
 "  stats [show]\n"
+"  pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
+"  pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
+"           [uri URI]... [dns NAME]... [name CN] [days N] [type ec|rsa]\n"
+"           [not-before STAMP] [not-after STAMP]   (STAMP: YYYYMMDDhhmmss UTC)\n"
 "\n"
 "SELECTOR := remote PREFIX | local PREFIX | rport PORT[-PORT] |\n"
 "            lport PORT[-PORT] | family inet|inet6|any |\n"
@@ -54,6 +58,7 @@ static const struct {
 } objects[] = {
 	{ "policy", cmd_policy },
 	{ "stats", cmd_stats },
+	{ "pki", cmd_pki },
 	{ "help", cmd_help },
 };
 

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktund's TLS engine on mbedTLS 2.28 (see tls.h for the contract).
+ *
+ * mbedTLS 2.28 exports keys through a callback on the shared config, not
+ * per connection; the engine runs each handshake step synchronously, so a
+ * thread-local pointer names the handshake the callback belongs to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <linux/ktun.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+
+#include "tls.h"
+
+#if MBEDTLS_VERSION_MAJOR != 2
+#error "this engine is written for mbedTLS 2.28; 3.x needs the per-connection export callback"
+#endif
+
+#define KT_CIPHERS_ALL	(KTUN_CIPHER_AES_128_GCM | KTUN_CIPHER_AES_256_GCM | \
+			 KTUN_CIPHER_CHACHA20_POLY1305)
+
+/* The suites ktun offers, with the kTLS cipher each one maps to. */
+static const struct {
+	int id;
+	uint32_t cipher;
+	unsigned int key_len, iv_len;
+} kt_suites[] = {
+	{ MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, KTUN_CIPHER_AES_128_GCM, 16, 4 },
+	{ MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, KTUN_CIPHER_AES_128_GCM, 16, 4 },
+	{ MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, KTUN_CIPHER_AES_256_GCM, 32, 4 },
+	{ MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, KTUN_CIPHER_AES_256_GCM, 32, 4 },
+	{ MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, KTUN_CIPHER_CHACHA20_POLY1305, 32, 12 },
+	{ MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, KTUN_CIPHER_CHACHA20_POLY1305, 32, 12 },
+};
+#define KT_N_SUITES (sizeof(kt_suites) / sizeof(kt_suites[0]))
+#define KT_N_MASKS 8	/* one config per role and subset of the 3 ciphers */
+
+struct kt_tls_conf {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt ca, cert;
+	mbedtls_pk_context key;
+	/* Built on first use: [server][cipher mask]. */
+	mbedtls_ssl_config *ssl[2][KT_N_MASKS];
+	int suites[KT_N_MASKS][KT_N_SUITES + 1];
+};
+
+struct kt_hs {
+	mbedtls_ssl_context ssl;
+	struct kt_tls_conf *conf;
+	char **idents;
+	unsigned int n_idents;
+	const uint8_t *in;		/* the record being fed */
+	size_t in_len, in_off;
+	struct kt_buf *out;
+	bool done, failed, have_keys, ems;
+	unsigned char kb[2 * 32 + 2 * 12];	/* client/server key, iv */
+	unsigned int key_len, iv_len;
+	char peer[KTUN_IDENT_MAX_LEN + 5];
+	char error[256];
+};
+
+/* The handshake whose step is running on this thread (see the top). */
+static __thread struct kt_hs *kt_current;
+
+static void kt_err(char *err, size_t len, const char *what, int ret)
+{
+	char buf[128];
+
+	mbedtls_strerror(ret, buf, sizeof(buf));
+	snprintf(err, len, "%s: %s", what, buf);
+}
+
+static int kt_export_keys(void *p, const unsigned char *ms,
+			  const unsigned char *kb, size_t maclen, size_t keylen,
+			  size_t ivlen, const unsigned char client_random[32],
+			  const unsigned char server_random[32],
+			  mbedtls_tls_prf_types prf)
+{
+	struct kt_hs *hs = kt_current;
+
+	(void)p, (void)ms, (void)client_random, (void)server_random, (void)prf;
+	if (!hs || maclen || keylen > 32 || ivlen > 12)
+		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	hs->ems = hs->ssl.handshake &&
+		  hs->ssl.handshake->extended_ms == MBEDTLS_SSL_EXTENDED_MS_ENABLED;
+	memcpy(hs->kb, kb, 2 * keylen + 2 * ivlen);
+	hs->key_len = keylen;
+	hs->iv_len = ivlen;
+	hs->have_keys = true;
+	return 0;
+}
+
+static int kt_load(struct kt_tls_conf *c, const char *ca, const char *cert,
+		   const char *key, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
+				    (const unsigned char *)"ktund", 5);
+	if (ret) {
+		kt_err(err, errlen, "seeding the random generator", ret);
+		return -1;
+	}
+	ret = mbedtls_x509_crt_parse_file(&c->ca, ca);
+	if (ret) {
+		kt_err(err, errlen, ca, ret);
+		return -1;
+	}
+	ret = mbedtls_x509_crt_parse_file(&c->cert, cert);
+	if (ret) {
+		kt_err(err, errlen, cert, ret);
+		return -1;
+	}
+	ret = mbedtls_pk_parse_keyfile(&c->key, key, NULL);
+	if (ret) {
+		kt_err(err, errlen, key, ret);
+		return -1;
+	}
+	ret = mbedtls_pk_check_pair(&c->cert.pk, &c->key);
+	if (ret) {
+		kt_err(err, errlen, "certificate and key do not match", ret);
+		return -1;
+	}
+	return 0;
+}
+
+struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
+				    const char *key_file, char *err, size_t errlen)
+{
+	struct kt_tls_conf *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	mbedtls_entropy_init(&c->entropy);
+	mbedtls_ctr_drbg_init(&c->drbg);
+	mbedtls_x509_crt_init(&c->ca);
+	mbedtls_x509_crt_init(&c->cert);
+	mbedtls_pk_init(&c->key);
+	if (kt_load(c, ca_file, cert_file, key_file, err, errlen)) {
+		kt_tls_conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void kt_tls_conf_free(struct kt_tls_conf *c)
+{
+	int s, m;
+
+	if (!c)
+		return;
+	for (s = 0; s < 2; s++) {
+		for (m = 0; m < KT_N_MASKS; m++) {
+			if (c->ssl[s][m])
+				mbedtls_ssl_config_free(c->ssl[s][m]);
+			free(c->ssl[s][m]);
+		}
+	}
+	mbedtls_pk_free(&c->key);
+	mbedtls_x509_crt_free(&c->cert);
+	mbedtls_x509_crt_free(&c->ca);
+	mbedtls_ctr_drbg_free(&c->drbg);
+	mbedtls_entropy_free(&c->entropy);
+	free(c);
+}
+
+static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
+			 bool server, unsigned int mask)
+{
+	int ret, n = 0;
+	unsigned int i;
+
+	for (i = 0; i < KT_N_SUITES; i++)
+		if (kt_suites[i].cipher & mask)
+			c->suites[mask][n++] = kt_suites[i].id;
+	c->suites[mask][n] = 0;
+
+	ret = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER :
+					  MBEDTLS_SSL_IS_CLIENT,
+					  MBEDTLS_SSL_TRANSPORT_STREAM,
+					  MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret)
+		return ret;
+	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_ciphersuites(conf, c->suites[mask]);
+	/* Mutual authentication; the server default would be NONE. */
+	mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(conf, &c->ca, NULL);
+	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &c->drbg);
+	mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
+	/* Nothing may follow the keys into kTLS. */
+	mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	mbedtls_ssl_conf_legacy_renegotiation(conf, MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
+	mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+	mbedtls_ssl_conf_export_keys_ext_cb(conf, kt_export_keys, NULL);
+	return mbedtls_ssl_conf_own_cert(conf, &c->cert, &c->key);
+}
+
+static mbedtls_ssl_config *kt_conf_get(struct kt_tls_conf *c, bool server,
+				       unsigned int mask)
+{
+	mbedtls_ssl_config **slot = &c->ssl[server][mask];
+
+	if (*slot)
+		return *slot;
+	*slot = calloc(1, sizeof(**slot));
+	if (!*slot)
+		return NULL;
+	mbedtls_ssl_config_init(*slot);
+	if (kt_conf_setup(c, *slot, server, mask)) {
+		mbedtls_ssl_config_free(*slot);
+		free(*slot);
+		*slot = NULL;
+	}
+	return *slot;
+}
+
+static int kt_bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct kt_hs *hs = ctx;
+	struct kt_buf *b = hs->out;
+	size_t cap;
+	uint8_t *p;
+
+	if (!b)
+		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	if (b->len + len > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p)
+			return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, buf, len);
+	b->len += len;
+	return len;
+}
+
+static int kt_bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct kt_hs *hs = ctx;
+	size_t n = hs->in_len - hs->in_off;
+
+	if (!n)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	if (n > len)
+		n = len;
+	memcpy(buf, hs->in + hs->in_off, n);
+	hs->in_off += n;
+	return n;
+}
+
+/* Does @name (of SAN type @type) equal one of the accepted identities? */
+static bool kt_ident_ok(struct kt_hs *hs, const char *type,
+			const unsigned char *name, size_t len)
+{
+	unsigned int i;
+	size_t tl = strlen(type);
+
+	for (i = 0; i < hs->n_idents; i++) {
+		const char *id = hs->idents[i];
+
+		if (strncmp(id, type, tl) || strlen(id + tl) != len)
+			continue;
+		/* DNS names compare without case, URIs exactly. */
+		if (type[0] == 'd' ? !strncasecmp(id + tl, (const char *)name, len) :
+		    !memcmp(id + tl, name, len)) {
+			snprintf(hs->peer, sizeof(hs->peer), "%s", id);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Walks the GeneralNames of a subjectAltName extension value. */
+static bool kt_san_names_ok(struct kt_hs *hs, unsigned char *p,
+			    const unsigned char *end)
+{
+	size_t len;
+
+	if (mbedtls_asn1_get_tag(&p, end, &len,
+				 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+		return false;
+	while (p < end) {
+		unsigned char tag = *p++;
+
+		if (mbedtls_asn1_get_len(&p, end, &len))
+			return false;
+		if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME) &&
+		    kt_ident_ok(hs, "dns:", p, len))
+			return true;
+		if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+			    MBEDTLS_X509_SAN_UNIFORM_RESOURCE_IDENTIFIER) &&
+		    kt_ident_ok(hs, "uri:", p, len))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * mbedTLS 2.28 lists only DNS and otherName SANs, so the extension is
+ * read from the raw v3 extensions: SEQUENCE OF { OID, [BOOL], OCTETS }.
+ */
+static bool kt_peer_ok(struct kt_hs *hs, const mbedtls_x509_crt *crt)
+{
+	unsigned char *p = crt->v3_ext.p, *end = p + crt->v3_ext.len, *ext_end;
+	size_t len;
+	int crit;
+
+	if (!p || mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED |
+				       MBEDTLS_ASN1_SEQUENCE))
+		return false;
+	while (p < end) {
+		if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED |
+					 MBEDTLS_ASN1_SEQUENCE))
+			return false;
+		ext_end = p + len;
+		if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OID))
+			return false;
+		if (len == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
+		    !memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, len)) {
+			p += len;
+			mbedtls_asn1_get_bool(&p, ext_end, &crit);
+			if (mbedtls_asn1_get_tag(&p, ext_end, &len,
+						 MBEDTLS_ASN1_OCTET_STRING))
+				return false;
+			return kt_san_names_ok(hs, p, p + len);
+		}
+		p = ext_end;
+	}
+	return false;
+}
+
+/*
+ * Runs while the peer's certificate is checked: after the hellos (so
+ * extended master secret is settled) and before this side's Finished.
+ * Refusing here sends an alert instead of completing the handshake.
+ */
+static int kt_verify(void *ctx, mbedtls_x509_crt *crt, int depth,
+		     uint32_t *flags)
+{
+	struct kt_hs *hs = ctx;
+
+	if (depth != 0)
+		return 0;
+	if (!hs->ssl.handshake ||
+	    hs->ssl.handshake->extended_ms != MBEDTLS_SSL_EXTENDED_MS_ENABLED) {
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		snprintf(hs->error, sizeof(hs->error),
+			 "peer does not support extended master secret");
+		return 0;
+	}
+	if (!kt_peer_ok(hs, crt)) {
+		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		snprintf(hs->error, sizeof(hs->error),
+			 "peer certificate carries none of the accepted identities");
+	}
+	return 0;
+}
+
+struct kt_hs *kt_hs_new(struct kt_tls_conf *c, const struct kt_hs_params *p,
+			char *err, size_t errlen)
+{
+	unsigned int mask = (p->ciphers ? p->ciphers : KT_CIPHERS_ALL) & KT_CIPHERS_ALL;
+	mbedtls_ssl_config *conf;
+	struct kt_hs *hs;
+	unsigned int i;
+	int ret;
+
+	if (!mask || !p->n_idents) {
+		snprintf(err, errlen, "no cipher or no accepted identity");
+		return NULL;
+	}
+	conf = kt_conf_get(c, p->server, mask);
+	hs = calloc(1, sizeof(*hs));
+	if (hs)
+		hs->idents = calloc(p->n_idents, sizeof(char *));
+	if (!conf || !hs || !hs->idents) {
+		snprintf(err, errlen, "out of memory");
+		kt_hs_free(hs);
+		return NULL;
+	}
+	hs->conf = c;
+	for (i = 0; i < p->n_idents; i++) {
+		hs->idents[i] = strdup(p->idents[i]);
+		if (!hs->idents[i])
+			break;
+		hs->n_idents++;
+	}
+	mbedtls_ssl_init(&hs->ssl);
+	ret = hs->n_idents == p->n_idents ? mbedtls_ssl_setup(&hs->ssl, conf) :
+		MBEDTLS_ERR_SSL_ALLOC_FAILED;
+	if (ret) {
+		kt_err(err, errlen, "setting up the handshake", ret);
+		kt_hs_free(hs);
+		return NULL;
+	}
+	mbedtls_ssl_set_bio(&hs->ssl, hs, kt_bio_send, kt_bio_recv, NULL);
+	mbedtls_ssl_set_verify(&hs->ssl, kt_verify, hs);
+	return hs;
+}
+
+long kt_record_len(const uint8_t hdr[5])
+{
+	long len = hdr[3] << 8 | hdr[4];
+
+	if (hdr[0] < 20 || hdr[0] > 23 || hdr[1] != 3 || len > 16384 + 2048)
+		return -1;
+	return len;
+}
+
+static int kt_fail(struct kt_hs *hs, const char *what, int ret)
+{
+	char buf[128];
+	uint32_t vr;
+
+	hs->failed = true;
+	if (hs->error[0])
+		return -1;	/* the verify callback said it better */
+	vr = mbedtls_ssl_get_verify_result(&hs->ssl);
+	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && vr && vr != (uint32_t)-1) {
+		mbedtls_x509_crt_verify_info(buf, sizeof(buf), "", vr);
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(hs->error, sizeof(hs->error), "peer certificate: %s", buf);
+		return -1;
+	}
+	kt_err(hs->error, sizeof(hs->error), what, ret);
+	return -1;
+}
+
+/* The handshake finished: check what mbedTLS cannot enforce itself. */
+static int kt_hs_finish(struct kt_hs *hs)
+{
+	if (!hs->have_keys)
+		return kt_fail(hs, "no keys were exported", MBEDTLS_ERR_SSL_INTERNAL_ERROR);
+	if (!hs->ems) {		/* kt_verify() should have caught it */
+		hs->failed = true;
+		snprintf(hs->error, sizeof(hs->error),
+			 "peer does not support extended master secret");
+		return -1;
+	}
+	hs->done = true;
+	return KT_HS_DONE;
+}
+
+int kt_hs_step(struct kt_hs *hs, const uint8_t *rec, size_t len,
+	       struct kt_buf *out)
+{
+	int ret;
+
+	if (hs->done || hs->failed) {
+		snprintf(hs->error, sizeof(hs->error), "handshake already over");
+		hs->failed = true;
+		return -1;
+	}
+	if (rec && (len < 5 || kt_record_len(rec) != (long)len - 5)) {
+		hs->failed = true;
+		snprintf(hs->error, sizeof(hs->error), "malformed TLS record");
+		return -1;
+	}
+	hs->in = rec;
+	hs->in_len = rec ? len : 0;
+	hs->in_off = 0;
+	hs->out = out;
+	kt_current = hs;
+	ret = mbedtls_ssl_handshake(&hs->ssl);
+	kt_current = NULL;
+	hs->out = NULL;
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+		if (hs->in_off != hs->in_len) {
+			hs->failed = true;
+			snprintf(hs->error, sizeof(hs->error),
+				 "data after the last handshake record");
+			return -1;
+		}
+		return ret ? KT_HS_AGAIN : kt_hs_finish(hs);
+	}
+	return kt_fail(hs, "handshake", ret);
+}
+
+static void kt_dir_fill(struct kt_hs *hs, struct kt_dir_keys *d,
+			const unsigned char *key, const unsigned char *iv,
+			const unsigned char *ctr)
+{
+	memcpy(d->key, key, hs->key_len);
+	memcpy(d->rec_seq, ctr, 8);
+	if (hs->iv_len == 4) {
+		/* GCM: salt is the implicit IV; the explicit nonce mbedTLS
+		 * used is the record sequence number, and kTLS continues
+		 * from iv: so iv must equal rec_seq (never 0: nonce reuse).
+		 */
+		memcpy(d->salt, iv, 4);
+		memcpy(d->iv, ctr, 8);
+	} else {
+		memcpy(d->iv, iv, 12);
+	}
+}
+
+int kt_hs_take_keys(struct kt_hs *hs, struct kt_keys *k)
+{
+	const unsigned char *ckey = hs->kb, *skey = ckey + hs->key_len;
+	const unsigned char *civ = skey + hs->key_len, *siv = civ + hs->iv_len;
+	bool server = hs->ssl.conf->endpoint == MBEDTLS_SSL_IS_SERVER;
+	int id = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&hs->ssl));
+	unsigned int i;
+
+	if (!hs->done || !hs->have_keys)
+		return -1;
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < KT_N_SUITES; i++)
+		if (kt_suites[i].id == id)
+			break;
+	if (i == KT_N_SUITES || kt_suites[i].key_len != hs->key_len ||
+	    kt_suites[i].iv_len != hs->iv_len)
+		return -1;
+	k->version = 0x0303;
+	k->cipher = kt_suites[i].cipher;
+	k->key_len = hs->key_len;
+	/* 2.28 keeps the TLS write sequence in cur_out_ctr; out_ctr only
+	 * points into the record header being built.
+	 */
+	kt_dir_fill(hs, &k->tx, server ? skey : ckey, server ? siv : civ,
+		    hs->ssl.cur_out_ctr);
+	kt_dir_fill(hs, &k->rx, server ? ckey : skey, server ? civ : siv,
+		    hs->ssl.in_ctr);
+	mbedtls_platform_zeroize(hs->kb, sizeof(hs->kb));
+	hs->have_keys = false;
+	return 0;
+}
+
+const char *kt_hs_error(const struct kt_hs *hs)
+{
+	return hs->error[0] ? hs->error : "unknown error";
+}
+
+const char *kt_hs_peer_identity(const struct kt_hs *hs)
+{
+	return hs->peer;
+}
+
+const char *kt_hs_cipher_name(const struct kt_hs *hs)
+{
+	return mbedtls_ssl_get_ciphersuite(&hs->ssl);
+}
+
+void kt_hs_free(struct kt_hs *hs)
+{
+	unsigned int i;
+
+	if (!hs)
+		return;
+	mbedtls_ssl_free(&hs->ssl);
+	for (i = 0; i < hs->n_idents; i++)
+		free(hs->idents[i]);
+	free(hs->idents);
+	mbedtls_platform_zeroize(hs, sizeof(*hs));
+	free(hs);
+}
+
+void kt_buf_free(struct kt_buf *b)
+{
+	if (b->data)
+		mbedtls_platform_zeroize(b->data, b->cap);
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void kt_keys_wipe(struct kt_keys *keys)
+{
+	mbedtls_platform_zeroize(keys, sizeof(*keys));
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktund's TLS engine: mbedTLS driven one TLS record at a time.
+ *
+ * The engine never touches a socket.  Whoever holds the connection (the
+ * kernel module through netlink, or a test program) feeds it whole TLS
+ * records and writes out what it returns.  When the handshake is done the
+ * engine hands back the traffic keys in the shape kTLS wants them.
+ *
+ * Policy enforced here: TLS 1.2 only (mbedTLS 2.28), ECDHE with AEAD
+ * suites kTLS supports, a certificate from both sides verified against
+ * the CA, the peer's URI or DNS SAN matching one of the accepted
+ * identities, extended master secret required, no renegotiation, no
+ * session tickets (nothing may follow the keys into kTLS).
+ */
+#ifndef KTUND_TLS_H
+#define KTUND_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kt_tls_conf;
+struct kt_hs;
+
+/* One direction's traffic keys, as kTLS takes them. */
+struct kt_dir_keys {
+	uint8_t key[32];
+	uint8_t salt[4];	/* GCM implicit IV; unused for ChaCha20 */
+	uint8_t iv[12];		/* GCM: explicit nonce start (8); ChaCha20: 12 */
+	uint8_t rec_seq[8];	/* next record sequence number, big endian */
+};
+
+struct kt_keys {
+	uint16_t version;	/* 0x0303: TLS 1.2 */
+	uint32_t cipher;	/* one KTUN_CIPHER_* flag */
+	unsigned int key_len;	/* 16 or 32 */
+	struct kt_dir_keys tx, rx;
+};
+
+struct kt_hs_params {
+	bool server;
+	const char *const *idents;	/* "uri:..." or "dns:..." */
+	unsigned int n_idents;
+	uint32_t ciphers;		/* KTUN_CIPHER_* flags; 0 = all */
+};
+
+enum {
+	KT_HS_AGAIN = 1,	/* send the output, then feed the next record */
+	KT_HS_DONE = 2,		/* send the output; keys are ready */
+};
+
+struct kt_buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+/* Loads CA bundle, certificate and key.  Returns NULL with @err filled. */
+struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
+				    const char *key_file, char *err, size_t errlen);
+void kt_tls_conf_free(struct kt_tls_conf *conf);
+
+struct kt_hs *kt_hs_new(struct kt_tls_conf *conf, const struct kt_hs_params *p,
+			char *err, size_t errlen);
+/*
+ * Feeds one whole TLS record (NULL to start a client) and runs the
+ * handshake as far as it goes, appending what must be sent to @out.
+ * Returns KT_HS_AGAIN, KT_HS_DONE or -1 (kt_hs_error() says why).
+ */
+int kt_hs_step(struct kt_hs *hs, const uint8_t *rec, size_t len,
+	       struct kt_buf *out);
+/* After KT_HS_DONE: the keys, once.  They are wiped from the engine. */
+int kt_hs_take_keys(struct kt_hs *hs, struct kt_keys *keys);
+const char *kt_hs_error(const struct kt_hs *hs);
+const char *kt_hs_peer_identity(const struct kt_hs *hs);
+const char *kt_hs_cipher_name(const struct kt_hs *hs);
+void kt_hs_free(struct kt_hs *hs);
+
+/* Length of the TLS record starting at @hdr (5 bytes), or -1 if invalid. */
+long kt_record_len(const uint8_t hdr[5]);
+
+void kt_buf_free(struct kt_buf *b);
+void kt_keys_wipe(struct kt_keys *keys);
+
+#endif /* KTUND_TLS_H */
