@@ -44,7 +44,11 @@ all: module userspace
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
-userspace: userspace/ktun/ktun
+userspace: userspace/ktun/ktun userspace/ktund/ktund
+
+userspace/ktund/ktund: userspace/ktund/main.c $(KTUND_TLS) $(LIB_SRC) $(KTUN_HDR)
+	$(CC) $(CFLAGS) -o $@ userspace/ktund/main.c userspace/ktund/tls.c $(LIB_SRC) \
+		$(LDLIBS_MNL) $(LDLIBS_TLS)
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
 	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
@@ -95,4 +99,4 @@ ynl-check:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
-	rm -rf $(BUILD) userspace/ktun/ktun
+	rm -rf $(BUILD) userspace/ktun/ktun userspace/ktund/ktund

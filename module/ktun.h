@@ -23,12 +23,26 @@
  * in atomic context and must never take @lock).
  */
 struct ktun_net {
-	struct mutex lock;		/* writers of this struct */
+	struct mutex lock;		/* writers of the policy fields */
 	struct list_head policies;	/* most specific first, RCU */
 	u32 n_policies;
 	u32 next_id;
 	u32 genid;			/* bumped on every change, for dumps */
+
+	/*
+	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
+	 * @n_conns and @next_hs_id.  @daemon_portid is written under @lock
+	 * and read with READ_ONCE; 0 means no daemon.
+	 */
+	spinlock_t conn_lock;
+	struct list_head conns;
+	u32 n_conns;
+	u32 next_hs_id;
+	u32 daemon_portid;
 };
+
+/* Handshakes (gated connections) one namespace may hold at once. */
+#define KTUN_MAX_CONNS_PER_NET	4096
 
 extern unsigned int ktun_net_id;
 

@@ -7,35 +7,63 @@
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
 
+#include "conn.h"
 #include "ktun.h"
 
 static int __init ktun_init(void)
 {
 	int err;
 
+	ktun_wq = alloc_workqueue("ktun", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!ktun_wq)
+		return -ENOMEM;
 	err = ktun_netns_init();
 	if (err)
-		return err;
-	err = ktun_netlink_init();
+		goto err_wq;
+	err = ktun_hs_nl_init();
 	if (err)
 		goto err_netns;
+	err = ktun_netlink_init();
+	if (err)
+		goto err_hs_nl;
+	err = ktun_hook_init();
+	if (err)
+		goto err_netlink;
 	pr_info("ktun: loaded\n");
 	return 0;
 
+err_netlink:
+	ktun_netlink_exit();
+err_hs_nl:
+	ktun_hs_nl_exit();
 err_netns:
 	ktun_netns_exit();
+err_wq:
+	destroy_workqueue(ktun_wq);
 	return err;
 }
 
+/*
+ * Gated sockets and listeners hold module references, so this runs only
+ * when none is left; secured connections keep working (their ops are
+ * tls's).  Order: no new connections (hook), no daemon messages (family),
+ * then each namespace fails and forgets its connections (pernet exit).
+ */
 static void __exit ktun_exit(void)
 {
+	ktun_hook_exit();
 	ktun_netlink_exit();
+	ktun_hs_nl_exit();
 	ktun_netns_exit();
-	/* Policies are freed by RCU callbacks queued by the netns exits. */
+	flush_workqueue(ktun_wq);
+	destroy_workqueue(ktun_wq);
+	/* Policies and connections are freed by RCU callbacks. */
 	rcu_barrier();
-	WARN(atomic_read(&ktun_live_policies) || atomic_read(&ktun_live_nets),
-	     "ktun: leaked %d policies, %d namespace states\n",
-	     atomic_read(&ktun_live_policies), atomic_read(&ktun_live_nets));
+	WARN(atomic_read(&ktun_live_policies) || atomic_read(&ktun_live_nets) ||
+	     atomic_read(&ktun_live_conns),
+	     "ktun: leaked %d policies, %d namespace states, %d connections\n",
+	     atomic_read(&ktun_live_policies), atomic_read(&ktun_live_nets),
+	     atomic_read(&ktun_live_conns));
 	pr_info("ktun: unloaded\n");
 }
 
@@ -46,3 +74,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("ktun: transparent kernel TLS for policy-selected TCP");
 MODULE_AUTHOR("The ktun developers");
 MODULE_ALIAS_GENL_FAMILY(KTUN_FAMILY_NAME);
+MODULE_SOFTDEP("pre: tls");

@@ -60,8 +60,39 @@ static const struct nla_policy ktun_policy_match_nl_policy[KTUN_A_POLICY_OWNER +
 	[KTUN_A_POLICY_OWNER] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 };
 
+/* KTUN_CMD_HS_DATA - do */
+static const struct nla_policy ktun_hs_data_nl_policy[KTUN_A_HS_MORE + 1] = {
+	[KTUN_A_HS_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KTUN_A_HS_DATA] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_MORE] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+/* KTUN_CMD_HS_DONE - do */
+static const struct nla_policy ktun_hs_done_nl_policy[KTUN_A_HS_PEER_IDENTITY + 1] = {
+	[KTUN_A_HS_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KTUN_A_HS_DATA] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_VERSION] = { .type = NLA_U16, },
+	[KTUN_A_HS_CIPHER] = NLA_POLICY_MASK(NLA_U32, 0x7),
+	[KTUN_A_HS_TX_KEY] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_TX_SALT] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_TX_IV] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_TX_SEQ] = NLA_POLICY_EXACT_LEN(8),
+	[KTUN_A_HS_RX_KEY] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_RX_SALT] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_RX_IV] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_RX_SEQ] = NLA_POLICY_EXACT_LEN(8),
+	[KTUN_A_HS_PEER_IDENTITY] = { .type = NLA_NUL_STRING, .len = 260, },
+};
+
+/* KTUN_CMD_HS_FAIL - do */
+static const struct nla_policy ktun_hs_fail_nl_policy[KTUN_A_HS_REASON + 1] = {
+	[KTUN_A_HS_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KTUN_A_HS_DATA] = { .type = NLA_BINARY, },
+	[KTUN_A_HS_REASON] = { .type = NLA_NUL_STRING, .len = 255, },
+};
+
 /* Ops table for ktun */
-const struct genl_split_ops ktun_nl_ops[7] = {
+const struct genl_split_ops ktun_nl_ops[12] = {
 	{
 		.cmd		= KTUN_CMD_POLICY_NEW,
 		.doit		= ktun_nl_policy_new_doit,
@@ -104,5 +135,36 @@ const struct genl_split_ops ktun_nl_ops[7] = {
 		.cmd	= KTUN_CMD_STATS_GET,
 		.doit	= ktun_nl_stats_get_doit,
 		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= KTUN_CMD_DAEMON_REGISTER,
+		.doit	= ktun_nl_daemon_register_doit,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_HS_DATA,
+		.doit		= ktun_nl_hs_data_doit,
+		.policy		= ktun_hs_data_nl_policy,
+		.maxattr	= KTUN_A_HS_MORE,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_HS_DONE,
+		.doit		= ktun_nl_hs_done_doit,
+		.policy		= ktun_hs_done_nl_policy,
+		.maxattr	= KTUN_A_HS_PEER_IDENTITY,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= KTUN_CMD_HS_FAIL,
+		.doit		= ktun_nl_hs_fail_doit,
+		.policy		= ktun_hs_fail_nl_policy,
+		.maxattr	= KTUN_A_HS_REASON,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= KTUN_CMD_CONN_GET,
+		.dumpit	= ktun_nl_conn_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 };

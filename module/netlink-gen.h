@@ -12,7 +12,7 @@
 #include <uapi/linux/ktun.h>
 
 /* Ops table for ktun */
-extern const struct genl_split_ops ktun_nl_ops[7];
+extern const struct genl_split_ops ktun_nl_ops[12];
 
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -21,5 +21,10 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info);
+int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* _LINUX_KTUN_GEN_H */

@@ -6,6 +6,7 @@
 #include <linux/module.h>
 
 #include "ktun.h"
+#include "conn.h"
 #include "policy.h"
 
 unsigned int ktun_net_id __read_mostly;
@@ -17,8 +18,19 @@ static int __net_init ktun_net_init(struct net *net)
 
 	mutex_init(&kn->lock);
 	INIT_LIST_HEAD(&kn->policies);
+	spin_lock_init(&kn->conn_lock);
+	INIT_LIST_HEAD(&kn->conns);
 	atomic_inc(&ktun_live_nets);
 	return 0;
+}
+
+/*
+ * Before the namespace's sockets go: fail every handshake, forget every
+ * connection (their sockets close on their own).
+ */
+static void __net_exit ktun_net_pre_exit(struct net *net)
+{
+	ktun_conn_drain_net(net);
 }
 
 /*
@@ -39,6 +51,7 @@ static void __net_exit ktun_net_exit(struct net *net)
 
 static struct pernet_operations ktun_net_ops = {
 	.init = ktun_net_init,
+	.pre_exit = ktun_net_pre_exit,
 	.exit = ktun_net_exit,
 	.id = &ktun_net_id,
 	.size = sizeof(struct ktun_net),

@@ -15,7 +15,8 @@ build=${BUILD:-$top/build}
 stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
-BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum"
+BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
+      socat tcpdump"
 # Kernel modules the tests load (dependencies follow): kTLS and the AEADs
 # it asks the crypto API for by name (autoloaded through /sbin/modprobe).
 MODS="veth tls gcm ghash-clmulni-intel aesni_intel chacha20poly1305
@@ -72,11 +73,13 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 
 # ktun itself.
 cp "$top/ktun.ko" "$stage/lib/modules/$krel/extra/"
-cp "$top/userspace/ktun/ktun" "$stage/usr/sbin/"
+cp "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$stage/usr/sbin/"
 mkdir -p "$stage/selftests/vm"
 cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
-for f in "$top/userspace/ktun/ktun" "$build"/selftests/*; do copy_libs "$f"; done
+for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$build"/selftests/*; do
+	copy_libs "$f"
+done
 cp "$top/selftests/vm/init" "$stage/init"
 mkdir -p "$stage/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$stage/usr/lib/ssl/"
 

@@ -193,3 +193,16 @@ void ktnl_close(struct ktnl *k)
 		mnl_socket_close(k->nl);
 	k->nl = NULL;
 }
+
+const char *ktnl_error_text(const struct nlmsghdr *nlh, char *buf, size_t len)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	struct ktnl k = {};
+	size_t off = sizeof(*err);
+
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	ktnl_parse_extack(&k, nlh, err, off);
+	snprintf(buf, len, "%s", k.errmsg);
+	return buf;
+}

@@ -42,4 +42,7 @@ int ktnl_talk(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int ktnl_talk_raw(struct ktnl *k, const void *msg, size_t len,
 		  mnl_cb_t cb, void *data);
 
+/* The kernel's extack message in an NLMSG_ERROR, or "". */
+const char *ktnl_error_text(const struct nlmsghdr *nlh, char *buf, size_t len);
+
 #endif /* KTNL_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktun connection objects: created when a hook matches a policy, found by
+ * socket through one hash table, failed closed, and torn down when the
+ * socket reaches TCP_CLOSE (or its namespace or the module goes away).
+ */
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
+
+#include "conn.h"
+#include "ktun.h"
+
+/* Every linked connection, keyed by its socket; RCU readers. */
+static DEFINE_HASHTABLE(ktun_conn_hash, 10);
+static DEFINE_SPINLOCK(ktun_conn_hash_lock);	/* writers of ktun_conn_hash */
+
+atomic_t ktun_live_conns = ATOMIC_INIT(0);
+struct workqueue_struct *ktun_wq;
+
+
+
+static void ktun_conn_free_rcu(struct rcu_head *head)
+{
+	struct ktun_conn *conn = container_of(head, struct ktun_conn, rcu);
+
+	kfree(conn->idents);
+	kfree(conn);
+	atomic_dec(&ktun_live_conns);
+}
+
+void ktun_conn_put(struct ktun_conn *conn)
+{
+	if (!refcount_dec_and_test(&conn->ref))
+		return;
+	kfree_sensitive(conn->rec);
+	sock_put(conn->sk);
+	call_rcu(&conn->rcu, ktun_conn_free_rcu);
+}
+
+/* Queues @work holding a reference for it; returns false if it was queued. */
+static bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work)
+{
+	if (!ktun_conn_get(conn))
+		return false;
+	if (queue_work(ktun_wq, work))
+		return true;
+	ktun_conn_put(conn);
+	return false;
+}
+
+static void ktun_conn_deadline(struct work_struct *work)
+{
+	struct ktun_conn *conn = container_of(to_delayed_work(work),
+					      struct ktun_conn, deadline_work);
+
+	ktun_conn_fail(conn, ETIMEDOUT, "handshake deadline exceeded");
+	ktun_conn_put(conn);
+}
+
+static void ktun_conn_fail_work(struct work_struct *work)
+{
+	struct ktun_conn *conn = container_of(work, struct ktun_conn, fail_work);
+	int err = READ_ONCE(conn->err) ?: ECONNRESET;
+
+	ktun_conn_fail(conn, err, err == ECONNREFUSED ? "handshake daemon exited" :
+		       err == ENETDOWN ? "namespace or module going away" :
+		       "connection closed during the handshake");
+	if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
+		ktun_conn_unlink(conn);
+	ktun_conn_put(conn);
+}
+
+/* Fails @conn from any context: the work does it in process context. */
+void ktun_conn_fail_async(struct ktun_conn *conn, int err)
+{
+	cmpxchg(&conn->err, 0, err);
+	ktun_conn_queue(conn, &conn->fail_work);
+}
+
+struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
+				u8 role, u8 owner)
+{
+	struct ktun_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), GFP_ATOMIC);
+	if (!conn)
+		return NULL;
+	conn->idents = kmemdup(p->idents, p->n_idents * sizeof(*p->idents),
+			       GFP_ATOMIC);
+	if (!conn->idents) {
+		kfree(conn);
+		return NULL;
+	}
+	atomic_inc(&ktun_live_conns);
+	refcount_set(&conn->ref, 1);
+	mutex_init(&conn->lock);
+	init_waitqueue_head(&conn->wq);
+	INIT_WORK(&conn->relay_work, ktun_relay_work);
+	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
+	INIT_DELAYED_WORK(&conn->deadline_work, ktun_conn_deadline);
+	sock_hold(sk);
+	conn->sk = sk;
+	conn->net = sock_net(sk);
+	conn->role = role;
+	conn->owner = owner;
+	conn->state = KTUN_CONN_STATE_HANDSHAKE;
+	conn->policy_id = p->id;
+	conn->ciphers = p->ciphers;
+	conn->hs_timeout_ms = p->hs_timeout_ms;
+	conn->n_idents = p->n_idents;
+	conn->start = ktime_get();
+	return conn;
+}
+
+/*
+ * Publishes @conn in the tables and arms its deadline.  Fails with
+ * -ENOSPC when the namespace already holds too many connections.
+ */
+int ktun_conn_link_checked(struct ktun_conn *conn)
+{
+	struct ktun_net *kn = ktun_pernet(conn->net);
+
+	spin_lock_bh(&kn->conn_lock);
+	if (kn->n_conns >= KTUN_MAX_CONNS_PER_NET) {
+		spin_unlock_bh(&kn->conn_lock);
+		return -ENOSPC;
+	}
+	do {
+		conn->id = ++kn->next_hs_id;
+	} while (!conn->id);
+	list_add_tail(&conn->net_node, &kn->conns);
+	kn->n_conns++;
+	conn->linked = true;
+	refcount_inc(&conn->ref);	/* the tables' */
+	spin_lock(&ktun_conn_hash_lock);
+	hash_add_rcu(ktun_conn_hash, &conn->hnode, (unsigned long)conn->sk);
+	spin_unlock(&ktun_conn_hash_lock);
+	spin_unlock_bh(&kn->conn_lock);
+
+	if (ktun_conn_get(conn) &&
+	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
+				msecs_to_jiffies(conn->hs_timeout_ms)))
+		ktun_conn_put(conn);
+	return 0;
+}
+
+void ktun_conn_unlink(struct ktun_conn *conn)
+{
+	struct ktun_net *kn = ktun_pernet(conn->net);
+
+	spin_lock_bh(&kn->conn_lock);
+	if (!conn->linked) {
+		spin_unlock_bh(&kn->conn_lock);
+		return;
+	}
+	conn->linked = false;
+	list_del(&conn->net_node);
+	kn->n_conns--;
+	spin_lock(&ktun_conn_hash_lock);
+	hash_del_rcu(&conn->hnode);
+	spin_unlock(&ktun_conn_hash_lock);
+	spin_unlock_bh(&kn->conn_lock);
+
+	if (cancel_delayed_work(&conn->deadline_work))
+		ktun_conn_put(conn);
+	ktun_conn_put(conn);		/* the tables' reference */
+}
+
+/* The connection of @sk with a reference, or NULL.  Any context. */
+struct ktun_conn *ktun_conn_lookup(const struct sock *sk)
+{
+	struct ktun_conn *conn;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(ktun_conn_hash, conn, hnode, (unsigned long)sk) {
+		if (conn->sk == sk && ktun_conn_get(conn)) {
+			rcu_read_unlock();
+			return conn;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id)
+{
+	struct ktun_net *kn = ktun_pernet(net);
+	struct ktun_conn *conn, *found = NULL;
+
+	spin_lock_bh(&kn->conn_lock);
+	list_for_each_entry(conn, &kn->conns, net_node) {
+		if (conn->id == id && ktun_conn_get(conn)) {
+			found = conn;
+			break;
+		}
+	}
+	spin_unlock_bh(&kn->conn_lock);
+	return found;
+}
+
+static void ktun_conn_log(struct ktun_conn *conn, const char *result)
+{
+	struct sock *sk = conn->sk;
+
+	if (sk->sk_family == AF_INET6)
+		pr_info("ktun: %s [%pI6c]:%u -> [%pI6c]:%u policy %u: %s\n",
+			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
+			&sk->sk_v6_rcv_saddr, sk->sk_num, &sk->sk_v6_daddr,
+			ntohs(sk->sk_dport), conn->policy_id, result);
+	else
+		pr_info("ktun: %s %pI4:%u -> %pI4:%u policy %u: %s\n",
+			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
+			&sk->sk_rcv_saddr, sk->sk_num, &sk->sk_daddr,
+			ntohs(sk->sk_dport), conn->policy_id, result);
+}
+
+void ktun_conn_log_secure(struct ktun_conn *conn)
+{
+	char buf[KTUN_IDENT_MAX_LEN + 80];
+
+	snprintf(buf, sizeof(buf), "secured, peer %s, cipher %#x, %llu us",
+		 conn->peer, conn->cipher, conn->hs_usec);
+	ktun_conn_log(conn, buf);
+}
+
+/*
+ * Fails a handshaking connection closed: the owner sees @err (SO_ERROR),
+ * the peer gets a reset, no handshake byte stays queued for the owner.
+ */
+void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
+{
+	struct sock *sk = conn->sk;
+	char buf[300];
+
+	mutex_lock(&conn->lock);
+	if (conn->state != KTUN_CONN_STATE_HANDSHAKE) {
+		mutex_unlock(&conn->lock);
+		return;
+	}
+	/* Logged first: the reset unhashes the socket (and its ports). */
+	snprintf(buf, sizeof(buf), "handshake failed: %s (%s)", reason,
+		 err == ETIMEDOUT ? "ETIMEDOUT" : err == ECONNREFUSED ?
+		 "ECONNREFUSED" : err == ENETDOWN ? "ENETDOWN" : "ECONNRESET");
+	ktun_conn_log(conn, buf);
+	WRITE_ONCE(conn->err, err);
+	WRITE_ONCE(conn->state, KTUN_CONN_STATE_FAILED);
+	ktun_relay_detach(conn);
+	tcp_abort(sk, err);
+	lock_sock(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	release_sock(sk);
+	ktun_gate_publish(conn);
+	mutex_unlock(&conn->lock);
+	ktun_gate_wake(conn);
+}
+
+/* Fails every handshake of @net (of daemon @portid, if not 0). */
+void ktun_conn_fail_net(struct net *net, u32 portid, int err, const char *why)
+{
+	struct ktun_net *kn = ktun_pernet(net);
+	struct ktun_conn *conn;
+
+	spin_lock_bh(&kn->conn_lock);
+	list_for_each_entry(conn, &kn->conns, net_node) {
+		if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+			continue;
+		if (portid && READ_ONCE(conn->daemon_portid) != portid &&
+		    READ_ONCE(conn->started))
+			continue;
+		ktun_conn_fail_async(conn, err);
+	}
+	spin_unlock_bh(&kn->conn_lock);
+	if (why)
+		pr_info("ktun: %s: failing handshakes in flight\n", why);
+}
+
+/* Namespace or module exit: fail handshakes, then forget everything. */
+void ktun_conn_drain_net(struct net *net)
+{
+	struct ktun_net *kn = ktun_pernet(net);
+	struct ktun_conn *conn;
+
+	ktun_conn_fail_net(net, 0, ENETDOWN, NULL);
+	flush_workqueue(ktun_wq);
+	for (;;) {
+		spin_lock_bh(&kn->conn_lock);
+		conn = list_first_entry_or_null(&kn->conns, struct ktun_conn,
+						net_node);
+		if (conn && !ktun_conn_get(conn))
+			conn = NULL;
+		spin_unlock_bh(&kn->conn_lock);
+		if (!conn)
+			break;
+		ktun_conn_fail(conn, ENETDOWN, "namespace or module going away");
+		ktun_conn_unlink(conn);
+		ktun_conn_put(conn);
+	}
+	flush_workqueue(ktun_wq);
+}

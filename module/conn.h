@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A TCP connection ktun has taken: gated while the daemon handshakes,
+ * then kTLS.  See Documentation/design.md for the whole life cycle.
+ */
+#ifndef _KTUN_CONN_H
+#define _KTUN_CONN_H
+
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <net/sock.h>
+#include <net/tls.h>
+
+#include "policy.h"
+
+/* Largest TLS record the relay accepts: 5-byte header + 2^14 + 2048. */
+#define KTUN_REC_MAX	(5 + 16384 + 2048)
+
+/*
+ * Locking: @lock (a mutex) serialises everything that changes the
+ * connection's plumbing - relay reads and writes, key installation, the
+ * owner's accept() graft and failure.  @state is written under @lock and
+ * read locklessly (READ_ONCE) by the gate and the hooks.  The socket
+ * callbacks (softirq) only queue work; they never take @lock.
+ *
+ * Lifetime: a reference is held by the connection table (dropped at
+ * teardown), by every queued work item and by every gate call in flight.
+ * The connection holds the socket (sock_hold) until it is freed.
+ */
+struct ktun_conn {
+	struct hlist_node hnode;	/* ktun_conn_hash, by @sk */
+	struct list_head net_node;	/* ktun_net.conns */
+	struct rcu_head rcu;
+	refcount_t ref;
+	struct mutex lock;
+	struct sock *sk;
+	struct net *net;
+	u32 id;
+	u8 role;			/* enum ktun_role */
+	u8 owner;			/* enum ktun_owner */
+	u8 state;			/* enum ktun_conn_state */
+	bool linked;			/* in the tables */
+	bool grafted;			/* the owner holds a struct socket */
+	bool want_record;		/* the daemon waits for a record */
+	bool started;			/* hs-start was sent */
+	int err;			/* what the owner sees after failure */
+	wait_queue_head_t wq;		/* the owner waits here for a verdict */
+
+	/* Copied from the policy: it may go away mid-handshake. */
+	u32 policy_id;
+	u32 ciphers;
+	u32 hs_timeout_ms;
+	unsigned int n_idents;
+	struct ktun_ident *idents;
+
+	/* Socket plumbing, restored or replaced at install/failure. */
+	struct socket *sock;		/* the owner's, once grafted */
+	const struct proto_ops *orig_ops;
+	const struct proto_ops *final_ops;
+	void (*saved_data_ready)(struct sock *sk);
+
+	/* Handshake relay. */
+	struct work_struct relay_work;
+	struct delayed_work deadline_work;
+	struct work_struct fail_work;
+	u8 *rec;			/* KTUN_REC_MAX bytes while handshaking */
+	unsigned int rec_len;
+	u32 daemon_portid;
+	ktime_t start;
+
+	/* Reported by conn-get. */
+	u64 hs_usec;
+	u64 tx_base, rx_base;
+	u16 version;
+	u32 cipher;
+	char peer[KTUN_IDENT_MAX_LEN + 6];
+};
+
+extern atomic_t ktun_live_conns;
+extern struct workqueue_struct *ktun_wq;
+
+struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
+				u8 role, u8 owner);
+int ktun_conn_link_checked(struct ktun_conn *conn);
+void ktun_conn_log_secure(struct ktun_conn *conn);
+struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
+void ktun_conn_put(struct ktun_conn *conn);
+void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
+void ktun_conn_fail_async(struct ktun_conn *conn, int err);
+void ktun_conn_unlink(struct ktun_conn *conn);
+struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
+void ktun_conn_fail_net(struct net *net, u32 portid, int err, const char *why);
+void ktun_conn_drain_net(struct net *net);
+
+static inline bool ktun_conn_get(struct ktun_conn *conn)
+{
+	return refcount_inc_not_zero(&conn->ref);
+}
+
+/* The gate: hook.c attaches it, install.c replaces it with kTLS. */
+int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock);
+void ktun_gate_publish(struct ktun_conn *conn);
+void ktun_gate_wake(struct ktun_conn *conn);
+const struct proto_ops *ktun_gate_orig(const struct sock *sk);
+int ktun_gate_listen(struct sock *sk);
+void ktun_gate_unlisten(struct sock *sk);
+bool ktun_gate_listening(const struct sock *child);
+
+/* The relay (relay.c) and key installation (install.c). */
+void ktun_relay_start(struct ktun_conn *conn);
+void ktun_relay_attach(struct ktun_conn *conn);
+void ktun_relay_work(struct work_struct *work);
+void ktun_relay_detach(struct ktun_conn *conn);
+int ktun_relay_write(struct ktun_conn *conn, const void *data, size_t len);
+int ktun_relay_daemon_data(struct ktun_conn *conn, const void *data,
+			   size_t len, bool more);
+int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
+		 struct tls_crypto_info *rx, unsigned int len);
+
+/* Messages to the daemon (hs_nl.c). */
+int ktun_nl_hs_start(struct ktun_conn *conn);
+int ktun_nl_hs_record(struct ktun_conn *conn, const void *rec, unsigned int len);
+int ktun_hs_nl_init(void);
+void ktun_hs_nl_exit(void);
+
+/* Hooks (hook.c). */
+int ktun_hook_init(void);
+void ktun_hook_exit(void);
+
+#endif /* _KTUN_CONN_H */

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The gate: per-socket proto_ops that keep a connection's owner out
+ * while ktun secures it.
+ *
+ * A matched socket's sock->ops is swapped for a copy of its own ops in
+ * which everything that moves or reveals data waits for the verdict:
+ * blocking calls sleep (honouring SO_RCVTIMEO/SO_SNDTIMEO and signals),
+ * non-blocking ones get -EAGAIN, poll reports nothing.  After the verdict
+ * the gate publishes the final ops - kTLS's on success, the original ones
+ * on failure - and calls still inside the gate forward to them.
+ *
+ * The gate lives in sock->ops, never in sk->sk_prot: tls builds its
+ * system-wide tables from sk_prot (see install.c).  Listeners of an
+ * inbound policy are gated too, so that the children they hand to
+ * accept() come out gated (do_accept copies the listener's ops).
+ *
+ * Module references: a socket whose ops are the gate's holds one (taken
+ * on attach, or by do_accept for children); publishing drops it.
+ */
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/splice.h>
+#include <net/inet_common.h>
+#include <net/rps.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+#include <linux/tls.h>
+
+#include "conn.h"
+#include "ktun.h"
+
+/* [0]: IPv4, [1]: IPv6.  Built once from the first socket of the family. */
+static struct proto_ops ktun_gate_ops[2];
+static const struct proto_ops *ktun_orig_ops[2];
+static DEFINE_SPINLOCK(ktun_gate_lock);	/* building the ops; ktun_listeners */
+
+/* Gated listeners, so children can tell their listener was gated. */
+struct ktun_listener {
+	struct list_head node;
+	const struct sock *sk;
+	const struct net *net;
+	u16 family;
+	u16 port;
+};
+
+static LIST_HEAD(ktun_listeners);
+
+static int ktun_gate_idx(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6;
+}
+
+static bool ktun_is_gate(const struct proto_ops *ops)
+{
+	return ops == &ktun_gate_ops[0] || ops == &ktun_gate_ops[1];
+}
+
+static const struct proto_ops *ktun_orig(const struct sock *sk)
+{
+	return smp_load_acquire(&ktun_orig_ops[ktun_gate_idx(sk)]);
+}
+
+/* The plain ops of @sk's family, once a socket of it was gated. */
+const struct proto_ops *ktun_gate_orig(const struct sock *sk)
+{
+	return ktun_orig(sk);
+}
+
+/* Waits for the verdict.  0 once it is in, or -EAGAIN/-EINTR/... */
+static int ktun_gate_wait(struct ktun_conn *conn, bool nonblock, long timeo)
+{
+	long ret;
+
+	if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+		return 0;
+	if (nonblock || !timeo)
+		return -EAGAIN;
+	ret = wait_event_interruptible_timeout(conn->wq,
+			READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE, timeo);
+	if (ret > 0)
+		return 0;
+	return ret ? sock_intr_errno(timeo) : -EAGAIN;
+}
+
+/* The ops a settled connection's calls go to. */
+static const struct proto_ops *ktun_gate_next(struct ktun_conn *conn)
+{
+	return READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE ?
+		conn->final_ops : conn->orig_ops;
+}
+
+static struct ktun_conn *ktun_gate_conn(struct socket *sock)
+{
+	return sock->sk ? ktun_conn_lookup(sock->sk) : NULL;
+}
+
+static int ktun_gate_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	int ret;
+
+	if (!conn)
+		return ktun_orig(sock->sk)->sendmsg(sock, msg, len);
+	ret = ktun_gate_wait(conn, msg->msg_flags & MSG_DONTWAIT,
+			     READ_ONCE(sock->sk->sk_sndtimeo));
+	if (!ret)
+		ret = ktun_gate_next(conn)->sendmsg(sock, msg, len);
+	ktun_conn_put(conn);
+	return ret;
+}
+
+static int ktun_gate_recvmsg(struct socket *sock, struct msghdr *msg,
+			     size_t len, int flags)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	int ret;
+
+	if (!conn)
+		return ktun_orig(sock->sk)->recvmsg(sock, msg, len, flags);
+	ret = ktun_gate_wait(conn, flags & MSG_DONTWAIT,
+			     READ_ONCE(sock->sk->sk_rcvtimeo));
+	if (!ret)
+		ret = ktun_gate_next(conn)->recvmsg(sock, msg, len, flags);
+	ktun_conn_put(conn);
+	return ret;
+}
+
+static ssize_t ktun_gate_splice_read(struct socket *sock, loff_t *ppos,
+				     struct pipe_inode_info *pipe, size_t len,
+				     unsigned int flags)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	ssize_t ret;
+
+	if (!conn)
+		return ktun_orig(sock->sk)->splice_read(sock, ppos, pipe, len, flags);
+	ret = ktun_gate_wait(conn, (flags & SPLICE_F_NONBLOCK) ||
+			     (sock->file && (sock->file->f_flags & O_NONBLOCK)),
+			     READ_ONCE(sock->sk->sk_rcvtimeo));
+	if (!ret)
+		ret = ktun_gate_next(conn)->splice_read(sock, ppos, pipe, len, flags);
+	ktun_conn_put(conn);
+	return ret;
+}
+
+static void ktun_gate_splice_eof(struct socket *sock)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	const struct proto_ops *ops;
+
+	if (!conn) {
+		ops = ktun_orig(sock->sk);
+	} else {
+		ops = READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE ?
+			NULL : ktun_gate_next(conn);
+		ktun_conn_put(conn);
+	}
+	if (ops && ops->splice_eof)
+		ops->splice_eof(sock);
+}
+
+/* In-kernel readers (strparser, ...): nothing to read until secure. */
+static int ktun_gate_read_sock(struct sock *sk, read_descriptor_t *desc,
+			       sk_read_actor_t actor)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+	int ret = 0;
+
+	if (!conn)
+		return ktun_orig(sk)->read_sock(sk, desc, actor);
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+		ret = conn->final_ops->read_sock(sk, desc, actor);
+	else if (READ_ONCE(conn->state) == KTUN_CONN_STATE_FAILED)
+		ret = -conn->err;
+	ktun_conn_put(conn);
+	return ret;
+}
+
+static int ktun_gate_read_skb(struct sock *sk, skb_read_actor_t actor)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+
+	if (!conn)
+		return ktun_orig(sk)->read_skb(sk, actor);
+	ktun_conn_put(conn);
+	return -EOPNOTSUPP;
+}
+
+static int ktun_gate_sendmsg_locked(struct sock *sk, struct msghdr *msg,
+				    size_t len)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+
+	if (!conn)
+		return ktun_orig(sk)->sendmsg_locked(sk, msg, len);
+	ktun_conn_put(conn);
+	return -EAGAIN;
+}
+
+static __poll_t ktun_gate_poll(struct file *file, struct socket *sock,
+			       poll_table *wait)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	__poll_t mask = 0;
+
+	if (!conn)
+		return ktun_orig(sock->sk)->poll(file, sock, wait);
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
+		sock_poll_wait(file, sock, wait);
+	/* Re-check after queueing, so a verdict in between is not lost. */
+	if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+		mask = ktun_gate_next(conn)->poll(file, sock, wait);
+	ktun_conn_put(conn);
+	return mask;
+}
+
+static int ktun_gate_shutdown(struct socket *sock, int how)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	int ret;
+
+	if (!conn)
+		return ktun_orig(sock->sk)->shutdown(sock, how);
+	ret = ktun_gate_wait(conn, false, READ_ONCE(sock->sk->sk_sndtimeo));
+	if (!ret)
+		ret = ktun_gate_next(conn)->shutdown(sock, how);
+	ktun_conn_put(conn);
+	return ret;
+}
+
+/* While securing, the owner may not stack its own ULP or repair mode. */
+static bool ktun_gate_opt_blocked(int level, int optname)
+{
+	return level == SOL_TLS ||
+	       (level == SOL_TCP && (optname == TCP_ULP || optname == TCP_REPAIR ||
+				     optname == TCP_REPAIR_QUEUE ||
+				     optname == TCP_ZEROCOPY_RECEIVE));
+}
+
+static int ktun_gate_setsockopt(struct socket *sock, int level, int optname,
+				sockptr_t optval, unsigned int optlen)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	const struct proto_ops *ops = ktun_orig(sock->sk);
+	int ret = 0;
+
+	if (conn) {
+		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
+		    ktun_gate_opt_blocked(level, optname))
+			ret = -EBUSY;
+		else if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+			ops = ktun_gate_next(conn);
+		ktun_conn_put(conn);
+	}
+	return ret ?: ops->setsockopt(sock, level, optname, optval, optlen);
+}
+
+static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
+				char __user *optval, int __user *optlen)
+{
+	struct ktun_conn *conn = ktun_gate_conn(sock);
+	const struct proto_ops *ops = ktun_orig(sock->sk);
+	int ret = 0;
+
+	if (conn) {
+		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
+		    ktun_gate_opt_blocked(level, optname))
+			ret = -EBUSY;
+		else if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+			ops = ktun_gate_next(conn);
+		ktun_conn_put(conn);
+	}
+	return ret ?: ops->getsockopt(sock, level, optname, optval, optlen);
+}
+
+/*
+ * The owner closing mid-handshake resets the connection.  __sock_release()
+ * read our ops before calling here and will drop the module reference
+ * they stand for; if the verdict published other ops meanwhile (dropping
+ * that reference already), take it again.
+ */
+static int ktun_gate_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct ktun_conn *conn = sk ? ktun_conn_lookup(sk) : NULL;
+	const struct proto_ops *ops = sk ? ktun_orig(sk) : ktun_orig_ops[0];
+
+	if (conn) {
+		mutex_lock(&conn->lock);
+		if (!ktun_is_gate(READ_ONCE(sock->ops)))
+			__module_get(THIS_MODULE);
+		conn->sock = NULL;
+		conn->grafted = false;
+		mutex_unlock(&conn->lock);
+		ktun_conn_fail(conn, ECONNRESET, "the owner closed the socket");
+		ktun_conn_put(conn);
+	} else if (sk && sk->sk_state == TCP_LISTEN) {
+		ktun_gate_unlisten(sk);
+	}
+	return ops->release(sock);
+}
+
+/* do_accept() gave @newsock our ops; it keeps them only if still gated. */
+static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
+			    struct sock *sk2, struct ktun_conn *conn)
+{
+	lock_sock(sk2);
+	sock_rps_record_flow(sk2);
+	if (test_bit(SOCK_SUPPORT_ZC, &sock->flags))
+		set_bit(SOCK_SUPPORT_ZC, &newsock->flags);
+	sock_graft(sk2, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(sk2);
+	if (!conn) {
+		WRITE_ONCE(newsock->ops, ktun_orig(sk2));
+		module_put(THIS_MODULE);
+		return;
+	}
+	conn->sock = newsock;
+	conn->grafted = true;
+	conn->orig_ops = ktun_orig(sk2);
+	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
+		ktun_gate_publish(conn);
+}
+
+/*
+ * accept() on a gated listener: inet_accept(), but a child ktun holds is
+ * grafted under its connection lock, so it never races key installation
+ * (which briefly points sk->sk_socket at a stand-in).
+ */
+static int ktun_gate_accept(struct socket *sock, struct socket *newsock,
+			    struct proto_accept_arg *arg)
+{
+	struct ktun_conn *conn;
+	struct sock *sk2;
+
+	arg->err = -EINVAL;
+	sk2 = READ_ONCE(sock->sk->sk_prot)->accept(sock->sk, arg);
+	if (!sk2)
+		return arg->err;
+	/* The softirq that established the child (and ran the hook that
+	 * may have taken it) holds its lock until done: wait for it.
+	 */
+	lock_sock(sk2);
+	release_sock(sk2);
+	conn = ktun_conn_lookup(sk2);
+	if (conn)
+		mutex_lock(&conn->lock);
+	ktun_gate_graft(sock, newsock, sk2, conn);
+	if (conn) {
+		mutex_unlock(&conn->lock);
+		ktun_conn_put(conn);
+	}
+	return 0;
+}
+
+static void ktun_gate_build(struct proto_ops *gate, const struct proto_ops *orig)
+{
+	*gate = *orig;
+	gate->owner = THIS_MODULE;
+	gate->release = ktun_gate_release;
+	gate->accept = ktun_gate_accept;
+	gate->poll = ktun_gate_poll;
+	gate->shutdown = ktun_gate_shutdown;
+	gate->setsockopt = ktun_gate_setsockopt;
+	gate->getsockopt = ktun_gate_getsockopt;
+	gate->sendmsg = ktun_gate_sendmsg;
+	gate->recvmsg = ktun_gate_recvmsg;
+	gate->splice_read = ktun_gate_splice_read;
+	gate->splice_eof = ktun_gate_splice_eof;
+	gate->read_sock = ktun_gate_read_sock;
+	if (orig->read_skb)
+		gate->read_skb = ktun_gate_read_skb;
+	if (orig->sendmsg_locked)
+		gate->sendmsg_locked = ktun_gate_sendmsg_locked;
+}
+
+/*
+ * The gate for @sock's family, built from its ops the first time.  NULL
+ * if @sock's ops are not the family's plain TCP ops (someone else's ULP
+ * or ops): ktun does not know how to gate those.
+ */
+static const struct proto_ops *ktun_gate_for(struct socket *sock)
+{
+	const struct proto_ops *ops = READ_ONCE(sock->ops);
+	int idx = ktun_gate_idx(sock->sk);
+	const struct proto_ops *gate = NULL;
+
+	if (idx == 0 && ops != &inet_stream_ops)
+		return NULL;
+	spin_lock_bh(&ktun_gate_lock);
+	if (!ktun_orig_ops[idx] && !ktun_is_gate(ops)) {
+		ktun_gate_build(&ktun_gate_ops[idx], ops);
+		smp_store_release(&ktun_orig_ops[idx], ops);
+	}
+	if (ktun_orig_ops[idx] == ops)
+		gate = &ktun_gate_ops[idx];
+	spin_unlock_bh(&ktun_gate_lock);
+	return gate;
+}
+
+/* Gates a connecting socket.  Called with the socket locked. */
+int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock)
+{
+	const struct proto_ops *gate = ktun_gate_for(sock);
+
+	if (!gate)
+		return -EOPNOTSUPP;
+	__module_get(THIS_MODULE);
+	conn->orig_ops = sock->ops;
+	conn->sock = sock;
+	conn->grafted = true;
+	WRITE_ONCE(sock->ops, gate);
+	return 0;
+}
+
+/* Hands the owner the final ops.  Caller holds conn->lock. */
+void ktun_gate_publish(struct ktun_conn *conn)
+{
+	struct socket *sock = conn->sock;
+
+	lockdep_assert_held(&conn->lock);
+	if (!conn->grafted || !sock || !ktun_is_gate(READ_ONCE(sock->ops)))
+		return;
+	WRITE_ONCE(sock->ops, ktun_gate_next(conn));
+	module_put(THIS_MODULE);
+}
+
+/* Wakes everyone waiting in the gate, and poll()ers. */
+void ktun_gate_wake(struct ktun_conn *conn)
+{
+	wake_up_all(&conn->wq);
+	conn->sk->sk_state_change(conn->sk);
+}
+
+/*
+ * Gates a listener whose children an inbound policy may select.  Called
+ * from listen() with the socket locked.
+ */
+int ktun_gate_listen(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	const struct proto_ops *gate;
+	struct ktun_listener *l;
+
+	if (!sock || ktun_is_gate(READ_ONCE(sock->ops)))
+		return 0;
+	gate = ktun_gate_for(sock);
+	if (!gate)
+		return -EOPNOTSUPP;
+	l = kzalloc(sizeof(*l), GFP_ATOMIC);
+	if (!l)
+		return -ENOMEM;
+	l->sk = sk;
+	l->net = sock_net(sk);
+	l->family = sk->sk_family;
+	l->port = sk->sk_num;
+	spin_lock_bh(&ktun_gate_lock);
+	list_add(&l->node, &ktun_listeners);
+	spin_unlock_bh(&ktun_gate_lock);
+	__module_get(THIS_MODULE);
+	WRITE_ONCE(sock->ops, gate);
+	return 0;
+}
+
+void ktun_gate_unlisten(struct sock *sk)
+{
+	struct ktun_listener *l, *tmp;
+
+	spin_lock_bh(&ktun_gate_lock);
+	list_for_each_entry_safe(l, tmp, &ktun_listeners, node) {
+		if (l->sk == sk) {
+			list_del(&l->node);
+			kfree(l);
+		}
+	}
+	spin_unlock_bh(&ktun_gate_lock);
+}
+
+/* Was the listener that made @child gated?  Softirq. */
+bool ktun_gate_listening(const struct sock *child)
+{
+	struct ktun_listener *l;
+	bool found = false;
+
+	spin_lock_bh(&ktun_gate_lock);
+	list_for_each_entry(l, &ktun_listeners, node) {
+		if (l->net == sock_net(child) && l->port == child->sk_num &&
+		    l->family == child->sk_family) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&ktun_gate_lock);
+	return found;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hook: TCP state changes, seen through the inet_sock_set_state
+ * tracepoint (found by name: the symbol is not exported).
+ *
+ *   CLOSE -> SYN_SENT     connect(), socket locked: match an outbound
+ *                         policy; gate the socket before it can carry data
+ *   CLOSE -> LISTEN       listen(), socket locked: gate the listener if an
+ *                         inbound policy may select its children
+ *   SYN_RECV -> ESTABLISHED  a listener's child is complete (softirq, child
+ *                         locked, already queued for accept(), whose
+ *                         graft waits for that lock): match an inbound
+ *                         policy and start the handshake
+ *   * -> ESTABLISHED      start the handshake of a matched connection
+ *   * -> CLOSE            fail or forget it
+ *
+ * Unmatched sockets cost one check of the namespace's policy list (at
+ * connect, listen and child creation) or of the global connection count
+ * (at the other transitions); nothing is allocated or locked for them.
+ */
+#include <linux/tracepoint.h>
+#include <net/inet_sock.h>
+#include <net/tcp.h>
+
+#include "conn.h"
+#include "ktun.h"
+
+static struct tracepoint *ktun_tp;
+
+static bool ktun_net_has_policies(const struct sock *sk)
+{
+	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
+}
+
+static void ktun_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = sk->sk_family;
+	t->has_remote = true;
+	t->has_local = true;
+	if (sk->sk_family == AF_INET6) {
+		t->remote.ip6 = sk->sk_v6_daddr;
+		t->local.ip6 = sk->sk_v6_rcv_saddr;
+	} else {
+		t->remote.ip4 = sk->sk_daddr;
+		t->local.ip4 = sk->sk_rcv_saddr;
+	}
+	t->rport = ntohs(sk->sk_dport);
+	t->lport = sk->sk_num;
+	t->direction = dir;
+	t->owner = sk->sk_kern_sock ? KTUN_OWNER_KERNEL : KTUN_OWNER_USER;
+}
+
+static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
+{
+	struct ktun_conn *conn = NULL;
+	struct ktun_policy *p;
+	struct ktun_tuple t;
+
+	ktun_tuple(sk, dir, &t);
+	rcu_read_lock();
+	p = ktun_policy_lookup(ktun_pernet(sock_net(sk)), &t);
+	if (p)
+		conn = ktun_conn_new(sk, p, role, t.owner);
+	rcu_read_unlock();
+	if (!p)
+		return NULL;
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+	return conn;
+}
+
+/* Nothing may pass a socket ktun could not take: shut it both ways. */
+static void ktun_refuse(struct sock *sk, const char *why)
+{
+	WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	pr_warn_ratelimited("ktun: refusing a matched connection: %s\n", why);
+}
+
+/* connect(): the socket is locked and has no data queued yet. */
+static void ktun_hook_connect(struct sock *sk)
+{
+	struct ktun_conn *conn;
+
+	if (!sk->sk_socket || !ktun_net_has_policies(sk))
+		return;
+	conn = ktun_match(sk, KTUN_DIRECTION_OUT, KTUN_ROLE_CLIENT);
+	if (!conn)
+		return;
+	if (IS_ERR(conn)) {
+		ktun_refuse(sk, "out of memory");
+		return;
+	}
+	if (ktun_gate_attach(conn, sk->sk_socket)) {
+		ktun_refuse(sk, "socket ops ktun cannot gate");
+		ktun_conn_put(conn);
+		return;
+	}
+	/*
+	 * Only the relay may send until kTLS is in: this also fails a TCP
+	 * Fast Open sendmsg() already past the gate, and its SYN carries
+	 * no data.
+	 */
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+	if (tcp_sk(sk)->fastopen_req)
+		tcp_sk(sk)->fastopen_req->size = 0;
+	ktun_relay_attach(conn);
+	if (ktun_conn_link_checked(conn)) {
+		ktun_conn_fail_async(conn, ECONNRESET);
+		ktun_refuse(sk, "too many connections in the namespace");
+	}
+	ktun_conn_put(conn);
+}
+
+static bool ktun_inbound_possible(const struct sock *sk)
+{
+	struct ktun_net *kn = ktun_pernet(sock_net(sk));
+	struct ktun_policy *p;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(p, &kn->policies, list) {
+		if (p->direction == KTUN_DIRECTION_OUT ||
+		    (p->family && p->family != sk->sk_family) ||
+		    (p->lport.min && (sk->sk_num < p->lport.min ||
+				      sk->sk_num > p->lport.max)))
+			continue;
+		found = true;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static void ktun_hook_listen(struct sock *sk)
+{
+	if (ktun_net_has_policies(sk) && ktun_inbound_possible(sk) &&
+	    ktun_gate_listen(sk))
+		pr_warn_ratelimited("ktun: cannot gate a listener on port %u\n",
+				    sk->sk_num);
+}
+
+/*
+ * A listener's child just completed its handshake (softirq, child locked).
+ * Children are born as bare clones of the listener, so this is the first
+ * moment their addresses are known.
+ */
+static void ktun_hook_child(struct sock *sk)
+{
+	struct ktun_conn *conn;
+
+	if (!ktun_net_has_policies(sk))
+		return;
+	conn = ktun_match(sk, KTUN_DIRECTION_IN, KTUN_ROLE_SERVER);
+	if (!conn)
+		return;
+	if (IS_ERR(conn)) {
+		ktun_refuse(sk, "out of memory");
+		return;
+	}
+	if (sk->sk_socket) {
+		/* Accepted before it was established: server-side TCP Fast
+		 * Open.  Its owner may already have sent: refuse it.
+		 */
+		ktun_refuse(sk, "accepted before the TCP handshake completed (TCP Fast Open?)");
+		ktun_conn_put(conn);
+		return;
+	}
+	conn->orig_ops = ktun_gate_orig(sk);
+	ktun_relay_attach(conn);
+	if (ktun_conn_link_checked(conn)) {
+		ktun_refuse(sk, "too many connections in the namespace");
+	} else if (!ktun_gate_listening(sk) || !conn->orig_ops) {
+		/* Its listener predates the policy: accept() is not gated. */
+		pr_warn_ratelimited("ktun: listener on port %u was not gated (created before the policy?): refusing\n",
+				    sk->sk_num);
+		ktun_conn_fail_async(conn, ECONNREFUSED);
+	} else {
+		ktun_relay_start(conn);
+	}
+	ktun_conn_put(conn);
+}
+
+static void ktun_hook_established(struct sock *sk, int oldstate)
+{
+	struct ktun_conn *conn = NULL;
+
+	if (atomic_read(&ktun_live_conns))
+		conn = ktun_conn_lookup(sk);
+	if (!conn) {
+		if (oldstate == TCP_SYN_RECV)
+			ktun_hook_child(sk);
+		return;
+	}
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
+	    !READ_ONCE(conn->err))
+		ktun_relay_start(conn);
+	ktun_conn_put(conn);
+}
+
+static void ktun_hook_close(struct sock *sk)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+
+	if (!conn)
+		return;
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
+		ktun_conn_fail_async(conn, ECONNRESET);
+	else
+		ktun_conn_unlink(conn);
+	ktun_conn_put(conn);
+}
+
+static void ktun_probe(void *data, const struct sock *csk, const int oldstate,
+		       const int newstate)
+{
+	struct sock *sk = (struct sock *)csk;
+
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+		return;
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		if (oldstate == TCP_CLOSE)
+			ktun_hook_connect(sk);
+		break;
+	case TCP_LISTEN:
+		ktun_hook_listen(sk);
+		break;
+	case TCP_ESTABLISHED:
+		ktun_hook_established(sk, oldstate);
+		break;
+	case TCP_CLOSE:
+		if (oldstate == TCP_LISTEN)
+			ktun_gate_unlisten(sk);
+		else if (atomic_read(&ktun_live_conns))
+			ktun_hook_close(sk);
+		break;
+	}
+}
+
+static void ktun_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "inet_sock_set_state"))
+		ktun_tp = tp;
+}
+
+int __init ktun_hook_init(void)
+{
+	for_each_kernel_tracepoint(ktun_find_tp, NULL);
+	if (!ktun_tp) {
+		pr_err("ktun: tracepoint inet_sock_set_state not found\n");
+		return -ENOENT;
+	}
+	return tracepoint_probe_register(ktun_tp, ktun_probe, NULL);
+}
+
+void ktun_hook_exit(void)
+{
+	tracepoint_probe_unregister(ktun_tp, ktun_probe, NULL);
+	tracepoint_synchronize_unregister();
+}

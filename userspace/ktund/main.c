@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktund: ktun's handshake daemon.
+ *
+ * Registers with the ktun module of its network namespace, then runs every
+ * handshake the module relays: hs-start opens a TLS engine (tls.c), each
+ * hs-record feeds it one record, and the engine's output goes back as
+ * hs-data, or with the keys as hs-done, or as hs-fail.  The daemon never
+ * touches a connection.  One event loop; a step takes microseconds to a
+ * few milliseconds (the ECDHE and signature work), so hundreds of
+ * handshakes can be in flight.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/ktun.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "ktnl.h"
+#include "tls.h"
+
+#define KTUND_VERSION "0.1"
+
+struct cfg {
+	char ca[256], cert[256], key[256];
+	bool verbose;
+};
+
+/* One handshake in flight. */
+struct hs {
+	struct hs *next;
+	uint32_t id;
+	struct kt_hs *tls;
+	struct timespec start;
+	char desc[192];		/* "client 10.0.0.1:40000 -> 10.0.0.2:7000" */
+};
+
+static struct ktnl nl;
+static struct kt_tls_conf *tls_conf;
+static struct hs *handshakes;
+static unsigned long n_ok, n_failed;
+static volatile sig_atomic_t stop;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ktund: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1e3 + (now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static struct hs **hs_find(uint32_t id)
+{
+	struct hs **pp;
+
+	for (pp = &handshakes; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id)
+			return pp;
+	return NULL;
+}
+
+static void hs_end(struct hs **pp)
+{
+	struct hs *h = *pp;
+
+	*pp = h->next;
+	kt_hs_free(h->tls);
+	free(h);
+}
+
+/* Sends a request on the registered socket; answers come to the loop. */
+static void send_req(struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags = NLM_F_REQUEST;	/* errors still come back */
+	if (mnl_socket_sendto(nl.nl, nlh, nlh->nlmsg_len) < 0)
+		say("sending to the module: %s", strerror(errno));
+}
+
+static void send_data(uint32_t id, const struct kt_buf *out, bool more)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
+	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_DATA, 0);
+
+	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, id);
+	if (out->len)
+		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
+	mnl_attr_put_u8(nlh, KTUN_A_HS_MORE, more);
+	send_req(nlh);
+}
+
+static void send_fail(struct hs *h, const struct kt_buf *out, const char *why)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
+	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_FAIL, 0);
+
+	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, h->id);
+	if (out->len)
+		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
+	mnl_attr_put_strz(nlh, KTUN_A_HS_REASON, why);
+	send_req(nlh);
+	n_failed++;
+	say("%s: failed after %.1f ms: %s", h->desc, ms_since(&h->start), why);
+}
+
+static void put_dir(struct nlmsghdr *nlh, const struct kt_keys *k,
+		    const struct kt_dir_keys *d, bool tx)
+{
+	bool chacha = k->cipher == KTUN_CIPHER_CHACHA20_POLY1305;
+
+	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_KEY : KTUN_A_HS_RX_KEY, k->key_len, d->key);
+	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_IV : KTUN_A_HS_RX_IV, chacha ? 12 : 8, d->iv);
+	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_SEQ : KTUN_A_HS_RX_SEQ, 8, d->rec_seq);
+	if (!chacha)
+		mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_SALT : KTUN_A_HS_RX_SALT, 4, d->salt);
+}
+
+static void send_done(struct hs *h, const struct kt_buf *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
+	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_DONE, 0);
+	struct kt_keys k;
+
+	if (kt_hs_take_keys(h->tls, &k)) {
+		send_fail(h, out, "no keys after the handshake");
+		return;
+	}
+	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, h->id);
+	if (out->len)
+		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
+	mnl_attr_put_u16(nlh, KTUN_A_HS_VERSION, k.version);
+	mnl_attr_put_u32(nlh, KTUN_A_HS_CIPHER, k.cipher);
+	put_dir(nlh, &k, &k.tx, true);
+	put_dir(nlh, &k, &k.rx, false);
+	mnl_attr_put_strz(nlh, KTUN_A_HS_PEER_IDENTITY, kt_hs_peer_identity(h->tls));
+	kt_keys_wipe(&k);
+	send_req(nlh);
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	n_ok++;
+	say("%s: ok after %.1f ms: peer %s, %s", h->desc, ms_since(&h->start),
+	     kt_hs_peer_identity(h->tls), kt_hs_cipher_name(h->tls));
+}
+
+/* Runs one engine step and answers the module. */
+static void step(struct hs **pp, const uint8_t *rec, size_t len)
+{
+	struct kt_buf out = {};
+	struct hs *h = *pp;
+	int ret = kt_hs_step(h->tls, rec, len, &out);
+
+	if (ret == KT_HS_AGAIN) {
+		send_data(h->id, &out, true);
+		kt_buf_free(&out);
+		return;
+	}
+	if (ret == KT_HS_DONE)
+		send_done(h, &out);
+	else
+		send_fail(h, &out, kt_hs_error(h->tls));
+	kt_buf_free(&out);
+	hs_end(pp);
+}
+
+static void addr_port(const struct nlattr *a, const struct nlattr *p, char *out,
+		      size_t len)
+{
+	char s[INET6_ADDRSTRLEN] = "?";
+	bool v6 = a && mnl_attr_get_payload_len(a) == 16;
+
+	if (a && (mnl_attr_get_payload_len(a) == 4 || v6))
+		inet_ntop(v6 ? AF_INET6 : AF_INET, mnl_attr_get_payload(a), s, sizeof(s));
+	snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", s, p ? mnl_attr_get_u16(p) : 0);
+}
+
+static void on_start(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *tb[KTUN_A_HS_MAX + 1] = {};
+	char err[256], local[64], remote[64];
+	const char *idents[KTUN_MAX_IDENTS];
+	char idbuf[KTUN_MAX_IDENTS][KTUN_IDENT_MAX_LEN + 5];
+	struct kt_hs_params p = { .idents = idents };
+	struct kt_buf none = {};
+	struct hs *h;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		if ((t == KTUN_A_HS_PEER_URI || t == KTUN_A_HS_PEER_DNS) &&
+		    p.n_idents < KTUN_MAX_IDENTS &&
+		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING)) {
+			snprintf(idbuf[p.n_idents], sizeof(idbuf[0]), "%s:%s",
+				 t == KTUN_A_HS_PEER_URI ? "uri" : "dns",
+				 mnl_attr_get_str(a));
+			idents[p.n_idents] = idbuf[p.n_idents];
+			p.n_idents++;
+		} else if (t <= KTUN_A_HS_MAX) {
+			tb[t] = a;
+		}
+	}
+	if (!tb[KTUN_A_HS_ID] || !tb[KTUN_A_HS_ROLE])
+		return;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return;
+	h->id = mnl_attr_get_u32(tb[KTUN_A_HS_ID]);
+	clock_gettime(CLOCK_MONOTONIC, &h->start);
+	p.server = mnl_attr_get_u8(tb[KTUN_A_HS_ROLE]) == KTUN_ROLE_SERVER;
+	p.ciphers = tb[KTUN_A_HS_CIPHERS] ? mnl_attr_get_u32(tb[KTUN_A_HS_CIPHERS]) : 0;
+	addr_port(tb[KTUN_A_HS_LOCAL_ADDR], tb[KTUN_A_HS_LOCAL_PORT], local, sizeof(local));
+	addr_port(tb[KTUN_A_HS_REMOTE_ADDR], tb[KTUN_A_HS_REMOTE_PORT], remote, sizeof(remote));
+	snprintf(h->desc, sizeof(h->desc), "hs %u %s %s %s %s (policy %u)", h->id,
+		 p.server ? "server" : "client", local, p.server ? "<-" : "->", remote,
+		 tb[KTUN_A_HS_POLICY_ID] ? mnl_attr_get_u32(tb[KTUN_A_HS_POLICY_ID]) : 0);
+	h->next = handshakes;
+	handshakes = h;
+	h->tls = kt_hs_new(tls_conf, &p, err, sizeof(err));
+	if (!h->tls) {
+		send_fail(h, &none, err);
+		hs_end(&handshakes);
+		return;
+	}
+	if (p.server)
+		send_data(h->id, &none, true);	/* waiting for ClientHello */
+	else
+		step(&handshakes, NULL, 0);
+}
+
+static void on_record(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *id = NULL, *rec = NULL;
+	struct hs **pp;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == KTUN_A_HS_ID)
+			id = a;
+		else if (mnl_attr_get_type(a) == KTUN_A_HS_RECORD)
+			rec = a;
+	}
+	if (!id || !rec)
+		return;
+	pp = hs_find(mnl_attr_get_u32(id));
+	if (pp)
+		step(pp, mnl_attr_get_payload(rec), mnl_attr_get_payload_len(rec));
+}
+
+static int on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_type != nl.family_id)
+		return MNL_CB_OK;
+	if (g->cmd == KTUN_CMD_HS_START)
+		on_start(nlh);
+	else if (g->cmd == KTUN_CMD_HS_RECORD)
+		on_record(nlh);
+	return MNL_CB_OK;
+}
+
+/* The module refused something we sent: say so (it fails the handshake). */
+static int on_error(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	char msg[256];
+
+	(void)data;
+	if (e->error)
+		say("the module refused a request: %s (%s)",
+		    ktnl_error_text(nlh, msg, sizeof(msg)), strerror(-e->error));
+	return MNL_CB_OK;
+}
+
+static int run(void)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = on_error };
+	static char buf[256 * 1024];
+	ssize_t n;
+
+	while (!stop) {
+		n = recv(mnl_socket_get_fd(nl.nl), buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				say("netlink receive overrun: the module fails what was lost");
+				continue;
+			}
+			say("netlink: %s", strerror(errno));
+			return 1;
+		}
+		mnl_cb_run2(buf, n, 0, 0, on_msg, NULL, ctl, NLMSG_MIN_TYPE);
+	}
+	say("exiting: %lu handshakes ok, %lu failed", n_ok, n_failed);
+	return 0;
+}
+
+static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
+{
+	char *key = strtok(line, " \t\r\n"), *val = strtok(NULL, " \t\r\n");
+
+	if (!key || key[0] == '#')
+		return;
+	if (!val) {
+		say("%s:%d: \"%s\" needs a value", file, lineno, key);
+		exit(1);
+	}
+	if (!strcmp(key, "ca"))
+		snprintf(c->ca, sizeof(c->ca), "%s", val);
+	else if (!strcmp(key, "cert"))
+		snprintf(c->cert, sizeof(c->cert), "%s", val);
+	else if (!strcmp(key, "key"))
+		snprintf(c->key, sizeof(c->key), "%s", val);
+	else {
+		say("%s:%d: unknown setting \"%s\"", file, lineno, key);
+		exit(1);
+	}
+}
+
+static void cfg_file(struct cfg *c, const char *file, bool must)
+{
+	FILE *f = fopen(file, "r");
+	char line[512];
+	int n = 0;
+
+	if (!f) {
+		if (must) {
+			say("cannot read %s: %s", file, strerror(errno));
+			exit(1);
+		}
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		cfg_line(c, line, file, ++n);
+	fclose(f);
+}
+
+static const char usage[] =
+"Usage: ktund [-c FILE] [--ca FILE] [--cert FILE] [--key FILE] [-v]\n"
+"Runs the TLS handshakes of the ktun module in this network namespace.\n"
+"  -c, --config FILE  settings file (default /etc/ktun/ktund.conf if present)\n"
+"      --ca FILE      CA bundle peers must chain to (default /etc/ktun/ca.crt)\n"
+"      --cert FILE    this host's certificate (default /etc/ktun/host.crt)\n"
+"      --key FILE     its private key (default /etc/ktun/host.key)\n"
+"  -v, --verbose      more logging\n"
+"  -h, --help, -V, --version\n"
+"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\";\n"
+"options override it.  Logs go to standard error, one line per handshake.\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "cert", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	struct cfg c = { .ca = "/etc/ktun/ca.crt", .cert = "/etc/ktun/host.crt",
+			 .key = "/etc/ktun/host.key" };
+	char ca[256] = "", cert[256] = "", key[256] = "", err[256];
+	const char *config = NULL;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int o, ret, rcvbuf = 4 << 20;
+
+	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'a': snprintf(ca, sizeof(ca), "%s", optarg); break;
+		case 'e': snprintf(cert, sizeof(cert), "%s", optarg); break;
+		case 'k': snprintf(key, sizeof(key), "%s", optarg); break;
+		case 'v': c.verbose = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("ktund %s\n", KTUND_VERSION); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	cfg_file(&c, config ? config : "/etc/ktun/ktund.conf", config);
+	if (ca[0])
+		memcpy(c.ca, ca, sizeof(ca));
+	if (cert[0])
+		memcpy(c.cert, cert, sizeof(cert));
+	if (key[0])
+		memcpy(c.key, key, sizeof(key));
+
+	tls_conf = kt_tls_conf_new(c.ca, c.cert, c.key, err, sizeof(err));
+	if (!tls_conf) {
+		say("%s", err);
+		return 1;
+	}
+	ret = ktnl_open(&nl, KTUN_FAMILY_NAME);
+	if (ret) {
+		say(ret == -ENOENT ? "the ktun module is not loaded" : "netlink: %s",
+		     strerror(-ret));
+		return 1;
+	}
+	setsockopt(mnl_socket_get_fd(nl.nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		   sizeof(rcvbuf));
+	ret = ktnl_talk(&nl, ktnl_req(&nl, buf, KTUN_CMD_DAEMON_REGISTER, 0), NULL, NULL);
+	if (ret) {
+		say("cannot register: %s (%s)", nl.errmsg[0] ? nl.errmsg : "",
+		     strerror(-ret));
+		return 1;
+	}
+	/* No SA_RESTART: the blocking recv() must return to see @stop. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	say("registered; certificate %s, CA %s", c.cert, c.ca);
+	ret = run();
+	ktnl_close(&nl);
+	kt_tls_conf_free(tls_conf);
+	return ret;
+}
