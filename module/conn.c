@@ -18,8 +18,6 @@ static DEFINE_SPINLOCK(ktun_conn_hash_lock);	/* writers of ktun_conn_hash */
 atomic_t ktun_live_conns = ATOMIC_INIT(0);
 struct workqueue_struct *ktun_wq;
 
-
-
 static void ktun_conn_free_rcu(struct rcu_head *head)
 {
 	struct ktun_conn *conn = container_of(head, struct ktun_conn, rcu);

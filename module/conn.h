@@ -34,7 +34,7 @@ struct ktun_conn {
 	struct list_head net_node;	/* ktun_net.conns */
 	struct rcu_head rcu;
 	refcount_t ref;
-	struct mutex lock;
+	struct mutex lock;		/* see above */
 	struct sock *sk;
 	struct net *net;
 	u32 id;
@@ -103,6 +103,7 @@ static inline bool ktun_conn_get(struct ktun_conn *conn)
 int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock);
 void ktun_gate_publish(struct ktun_conn *conn);
 void ktun_gate_wake(struct ktun_conn *conn);
+int ktun_gate_init(void);
 const struct proto_ops *ktun_gate_orig(const struct sock *sk);
 int ktun_gate_listen(struct sock *sk);
 void ktun_gate_unlisten(struct sock *sk);

@@ -30,10 +30,16 @@
 #include "conn.h"
 #include "ktun.h"
 
-/* [0]: IPv4, [1]: IPv6.  Built once from the first socket of the family. */
-static struct proto_ops ktun_gate_ops[2];
-static const struct proto_ops *ktun_orig_ops[2];
-static DEFINE_SPINLOCK(ktun_gate_lock);	/* building the ops; ktun_listeners */
+/*
+ * One gate per family, [0] IPv4 and [1] IPv6, built at module load from
+ * the family's plain TCP ops (@orig; NULL if the family is unavailable).
+ */
+static struct ktun_gate {
+	struct proto_ops ops;		/* not const: built at load */
+	const struct proto_ops *orig;
+} ktun_gates[2] __ro_after_init;
+
+static DEFINE_SPINLOCK(ktun_gate_lock);	/* ktun_listeners */
 
 /* Gated listeners, so children can tell their listener was gated. */
 struct ktun_listener {
@@ -53,12 +59,12 @@ static int ktun_gate_idx(const struct sock *sk)
 
 static bool ktun_is_gate(const struct proto_ops *ops)
 {
-	return ops == &ktun_gate_ops[0] || ops == &ktun_gate_ops[1];
+	return ops == &ktun_gates[0].ops || ops == &ktun_gates[1].ops;
 }
 
 static const struct proto_ops *ktun_orig(const struct sock *sk)
 {
-	return smp_load_acquire(&ktun_orig_ops[ktun_gate_idx(sk)]);
+	return ktun_gates[ktun_gate_idx(sk)].orig;
 }
 
 /* The plain ops of @sk's family, once a socket of it was gated. */
@@ -76,8 +82,8 @@ static int ktun_gate_wait(struct ktun_conn *conn, bool nonblock, long timeo)
 		return 0;
 	if (nonblock || !timeo)
 		return -EAGAIN;
-	ret = wait_event_interruptible_timeout(conn->wq,
-			READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE, timeo);
+	ret = wait_event_interruptible_timeout(conn->wq, READ_ONCE(conn->state) !=
+					       KTUN_CONN_STATE_HANDSHAKE, timeo);
 	if (ret > 0)
 		return 0;
 	return ret ? sock_intr_errno(timeo) : -EAGAIN;
@@ -284,7 +290,7 @@ static int ktun_gate_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct ktun_conn *conn = sk ? ktun_conn_lookup(sk) : NULL;
-	const struct proto_ops *ops = sk ? ktun_orig(sk) : ktun_orig_ops[0];
+	const struct proto_ops *ops = sk ? ktun_orig(sk) : ktun_gates[0].orig;
 
 	if (conn) {
 		mutex_lock(&conn->lock);
@@ -355,49 +361,54 @@ static int ktun_gate_accept(struct socket *sock, struct socket *newsock,
 	return 0;
 }
 
-static void ktun_gate_build(struct proto_ops *gate, const struct proto_ops *orig)
-{
-	*gate = *orig;
-	gate->owner = THIS_MODULE;
-	gate->release = ktun_gate_release;
-	gate->accept = ktun_gate_accept;
-	gate->poll = ktun_gate_poll;
-	gate->shutdown = ktun_gate_shutdown;
-	gate->setsockopt = ktun_gate_setsockopt;
-	gate->getsockopt = ktun_gate_getsockopt;
-	gate->sendmsg = ktun_gate_sendmsg;
-	gate->recvmsg = ktun_gate_recvmsg;
-	gate->splice_read = ktun_gate_splice_read;
-	gate->splice_eof = ktun_gate_splice_eof;
-	gate->read_sock = ktun_gate_read_sock;
-	if (orig->read_skb)
-		gate->read_skb = ktun_gate_read_skb;
-	if (orig->sendmsg_locked)
-		gate->sendmsg_locked = ktun_gate_sendmsg_locked;
-}
-
 /*
- * The gate for @sock's family, built from its ops the first time.  NULL
- * if @sock's ops are not the family's plain TCP ops (someone else's ULP
- * or ops): ktun does not know how to gate those.
+ * The gate for @sock, or NULL if its ops are not its family's plain TCP
+ * ops (someone else's ULP or ops): ktun does not know how to gate those.
  */
 static const struct proto_ops *ktun_gate_for(struct socket *sock)
 {
-	const struct proto_ops *ops = READ_ONCE(sock->ops);
-	int idx = ktun_gate_idx(sock->sk);
-	const struct proto_ops *gate = NULL;
+	struct ktun_gate *gate = &ktun_gates[ktun_gate_idx(sock->sk)];
 
-	if (idx == 0 && ops != &inet_stream_ops)
-		return NULL;
-	spin_lock_bh(&ktun_gate_lock);
-	if (!ktun_orig_ops[idx] && !ktun_is_gate(ops)) {
-		ktun_gate_build(&ktun_gate_ops[idx], ops);
-		smp_store_release(&ktun_orig_ops[idx], ops);
-	}
-	if (ktun_orig_ops[idx] == ops)
-		gate = &ktun_gate_ops[idx];
-	spin_unlock_bh(&ktun_gate_lock);
-	return gate;
+	return gate->orig && READ_ONCE(sock->ops) == gate->orig ? &gate->ops : NULL;
+}
+
+static void __init ktun_gate_build(struct ktun_gate *gate,
+				   const struct proto_ops *orig)
+{
+	gate->orig = orig;
+	gate->ops = *orig;
+	gate->ops.owner = THIS_MODULE;
+	gate->ops.release = ktun_gate_release;
+	gate->ops.accept = ktun_gate_accept;
+	gate->ops.poll = ktun_gate_poll;
+	gate->ops.shutdown = ktun_gate_shutdown;
+	gate->ops.setsockopt = ktun_gate_setsockopt;
+	gate->ops.getsockopt = ktun_gate_getsockopt;
+	gate->ops.sendmsg = ktun_gate_sendmsg;
+	gate->ops.recvmsg = ktun_gate_recvmsg;
+	gate->ops.splice_read = ktun_gate_splice_read;
+	gate->ops.splice_eof = ktun_gate_splice_eof;
+	gate->ops.read_sock = ktun_gate_read_sock;
+	if (orig->read_skb)
+		gate->ops.read_skb = ktun_gate_read_skb;
+	if (orig->sendmsg_locked)
+		gate->ops.sendmsg_locked = ktun_gate_sendmsg_locked;
+}
+
+/*
+ * inet6_stream_ops is not exported: borrow it from a throwaway kernel
+ * socket.  Without IPv6, IPv6 connections are simply never gated.
+ */
+int __init ktun_gate_init(void)
+{
+	struct socket *sock;
+
+	ktun_gate_build(&ktun_gates[0], &inet_stream_ops);
+	if (sock_create_kern(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP, &sock))
+		return 0;
+	ktun_gate_build(&ktun_gates[1], sock->ops);
+	sock_release(sock);
+	return 0;
 }
 
 /* Gates a connecting socket.  Called with the socket locked. */

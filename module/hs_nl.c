@@ -248,16 +248,25 @@ static int ktun_nl_crypto(struct genl_info *info, u32 cipher, int dir,
 	ci->info.version = TLS_1_2_VERSION;
 	if (cipher == KTUN_CIPHER_AES_128_GCM) {
 		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		k = ci->gcm128.key, s = ci->gcm128.salt, v = ci->gcm128.iv;
-		q = ci->gcm128.rec_seq, size = sizeof(ci->gcm128);
+		k = ci->gcm128.key;
+		s = ci->gcm128.salt;
+		v = ci->gcm128.iv;
+		q = ci->gcm128.rec_seq;
+		size = sizeof(ci->gcm128);
 	} else if (cipher == KTUN_CIPHER_AES_256_GCM) {
 		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		k = ci->gcm256.key, s = ci->gcm256.salt, v = ci->gcm256.iv;
-		q = ci->gcm256.rec_seq, size = sizeof(ci->gcm256);
+		k = ci->gcm256.key;
+		s = ci->gcm256.salt;
+		v = ci->gcm256.iv;
+		q = ci->gcm256.rec_seq;
+		size = sizeof(ci->gcm256);
 	} else {
 		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
-		k = ci->chacha.key, s = NULL, v = ci->chacha.iv;
-		q = ci->chacha.rec_seq, size = sizeof(ci->chacha);
+		k = ci->chacha.key;
+		s = NULL;
+		v = ci->chacha.iv;
+		q = ci->chacha.rec_seq;
+		size = sizeof(ci->chacha);
 	}
 	if (!ktun_nl_len_ok(info, key, klen) || !ktun_nl_len_ok(info, iv, chacha ? 12 : 8) ||
 	    !ktun_nl_len_ok(info, seq, 8) || (!chacha && !ktun_nl_len_ok(info, salt, 4)))

@@ -17,6 +17,7 @@ static int __init ktun_init(void)
 	ktun_wq = alloc_workqueue("ktun", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!ktun_wq)
 		return -ENOMEM;
+	ktun_gate_init();
 	err = ktun_netns_init();
 	if (err)
 		goto err_wq;

@@ -177,7 +177,8 @@ static void ktun_relay_step(struct ktun_conn *conn, int *err, const char **why)
 	if (ret <= 0) {
 		if (ret < 0) {
 			*err = ret == -EBADMSG ? ECONNRESET : -ret;
-			*why = ret == -EBADMSG ? "peer sent something that is not a TLS handshake record" :
+			*why = ret == -EBADMSG ?
+			       "peer sent something that is not a TLS handshake record" :
 			       "peer closed during the handshake";
 		}
 		return;
