@@ -35,7 +35,7 @@
  * the family's plain TCP ops (@orig; NULL if the family is unavailable).
  */
 static struct ktun_gate {
-	struct proto_ops ops;		/* not const: built at load */
+	struct proto_ops ops;
 	const struct proto_ops *orig;
 } ktun_gates[2] __ro_after_init;
 
