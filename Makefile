@@ -33,7 +33,8 @@ KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/
 
 SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/selftests
 SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
-		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap
+		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap \
+		 $(BUILD)/selftests/xfer
 KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
 .PHONY: all module userspace selftests deps check check-static demo vm-shell \
@@ -66,6 +67,10 @@ $(BUILD)/selftests/tls_peer: selftests/tls_peer.c $(KTUND_TLS) $(KTUN_HDR)
 $(BUILD)/selftests/tls_tap: selftests/tls_tap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+$(BUILD)/selftests/xfer: selftests/xfer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
 
 deps:
 	@scripts/deps.sh >/dev/null

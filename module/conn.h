@@ -118,7 +118,8 @@ int ktun_relay_write(struct ktun_conn *conn, const void *data, size_t len);
 int ktun_relay_daemon_data(struct ktun_conn *conn, const void *data,
 			   size_t len, bool more);
 int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
-		 struct tls_crypto_info *rx, unsigned int len);
+		 struct tls_crypto_info *rx, unsigned int len,
+		 const void *last, size_t last_len);
 
 /* Messages to the daemon (hs_nl.c). */
 int ktun_nl_hs_start(struct ktun_conn *conn);

@@ -20,6 +20,7 @@
  */
 #include <linux/tracepoint.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "conn.h"
@@ -38,7 +39,12 @@ static void ktun_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t)
 	t->family = sk->sk_family;
 	t->has_remote = true;
 	t->has_local = true;
-	if (sk->sk_family == AF_INET6) {
+	/* IPv4 through a dual-stack IPv6 socket is IPv4 to the policies. */
+	if (sk->sk_family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		t->family = AF_INET;
+		t->remote.ip4 = sk->sk_v6_daddr.s6_addr32[3];
+		t->local.ip4 = sk->sk_v6_rcv_saddr.s6_addr32[3];
+	} else if (sk->sk_family == AF_INET6) {
 		t->remote.ip6 = sk->sk_v6_daddr;
 		t->local.ip6 = sk->sk_v6_rcv_saddr;
 	} else {
@@ -122,7 +128,8 @@ static bool ktun_inbound_possible(const struct sock *sk)
 	rcu_read_lock();
 	list_for_each_entry_rcu(p, &kn->policies, list) {
 		if (p->direction == KTUN_DIRECTION_OUT ||
-		    (p->family && p->family != sk->sk_family) ||
+		    (p->family && p->family != sk->sk_family &&
+		     !(p->family == AF_INET && !sk->sk_ipv6only)) ||
 		    (p->lport.min && (sk->sk_num < p->lport.min ||
 				      sk->sk_num > p->lport.max)))
 			continue;

@@ -327,10 +327,7 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 		size = -EINVAL;
 	if (err || size < 0)
 		return err ?: size;
-	err = ktun_relay_write(conn, data, len);	/* our last flight */
-	if (!err)
-		err = ktun_install(conn, &ci[0].info, &ci[1].info, size);
-	return err;
+	return ktun_install(conn, &ci[0].info, &ci[1].info, size, data, len);
 }
 
 int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)

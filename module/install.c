@@ -46,9 +46,17 @@ static int ktun_tls_setup(struct sock *sk, struct tls_crypto_info *tx,
 	return err;
 }
 
-/* Installs kTLS and publishes it to the owner.  Caller holds conn->lock. */
+/*
+ * Installs kTLS, then writes our last handshake flight (@last, already
+ * encrypted by the daemon) as raw bytes, then publishes kTLS to the owner.
+ * Writing the flight last means the peer cannot have sent application
+ * data or a FIN yet (it waits for our Finished), and tls, which needs
+ * TCP_ESTABLISHED, is set up before anything can change that.  Caller
+ * holds conn->lock.
+ */
 int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
-		 struct tls_crypto_info *rx, unsigned int len)
+		 struct tls_crypto_info *rx, unsigned int len,
+		 const void *last, size_t last_len)
 {
 	struct sock *sk = conn->sk;
 	struct socket *standin, *owner;
@@ -72,6 +80,8 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	ktun_set_socket(sk, owner);
 	standin->ops = NULL;	/* nothing to release: the sock is ours */
 	sock_release(standin);
+	if (!err)
+		err = ktun_relay_write(conn, last, last_len);
 	if (err)
 		return err;
 

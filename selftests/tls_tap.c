@@ -3,6 +3,7 @@
  * tls_tap: a TCP relay that watches TLS records go by.
  *
  *   tls_tap LISTEN_PORT TARGET_ADDR TARGET_PORT MARKER [gcm]
+ *   tls_tap scan FILE MARKER
  *
  * Accepts one connection, relays it to the target, and splits each
  * direction into TLS records.  At the end it prints what it saw and exits
@@ -145,6 +146,29 @@ static int tcp_connect(const char *addr, const char *port)
 	return fd;
 }
 
+/*
+ * "scan": a capture file must not hold MARKER, and must hold TLS 1.2
+ * application-data record headers (17 03 03): exit 1 or 2 otherwise.
+ */
+static int scan(const char *path, const char *mark)
+{
+	static uint8_t buf[64 << 20];
+	FILE *f = fopen(path, "rb");
+	size_t n, i, records = 0;
+	bool seen;
+
+	if (!f)
+		return perror(path), 2;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	seen = memmem(buf, n, mark, strlen(mark)) != NULL;
+	for (i = 0; i + 3 <= n; i++)
+		records += buf[i] == 0x17 && buf[i + 1] == 3 && buf[i + 2] == 3;
+	printf("tls_tap: %s: %zu bytes, %zu application-data headers, marker %s\n",
+	       path, n, records, seen ? "SEEN" : "absent");
+	return seen ? 1 : records ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct dir dirs[2] = { { .name = "client->server" }, { .name = "server->client" } };
@@ -153,6 +177,8 @@ int main(int argc, char **argv)
 	int fds[2], open_dirs = 2, i, bad = 0;
 	ssize_t n;
 
+	if (argc == 4 && !strcmp(argv[1], "scan"))
+		return scan(argv[2], argv[3]);
 	if (argc < 5)
 		return fprintf(stderr, "usage: tls_tap LPORT ADDR PORT MARKER [gcm]\n"), 2;
 	marker = argv[4];

@@ -65,5 +65,6 @@ void jw_uint(struct jw *w, const char *key, unsigned long long val);
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
+int cmd_conn(int argc, char **argv);
 
 #endif /* KTUN_CLI_H */

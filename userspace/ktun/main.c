@@ -24,6 +24,7 @@ static const char usage_text[] =
 "  policy flush\n"
 "  policy match [remote ADDR] [local ADDR] [rport PORT] [lport PORT]\n"
 "               [dir out|in] [owner kernel|user]\n"
+"  conn [show]                     connections secured or being secured\n"
 "  stats [show]\n"
 "  pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
 "  pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
@@ -59,6 +60,7 @@ static const struct {
 	{ "policy", cmd_policy },
 	{ "stats", cmd_stats },
 	{ "pki", cmd_pki },
+	{ "conn", cmd_conn },
 	{ "help", cmd_help },
 };
 

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unmodified programs through ktun between two hosts (see netns_lib.sh):
+# data integrity from 1 byte to 4 MiB with blocking I/O, non-blocking +
+# epoll, sendfile and splice, over IPv4 and IPv6, under a capture that must
+# show TLS records and never the plaintext marker; a connection no policy
+# matches is untouched; "ktun conn show" lists live connections.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
+trap hosts_down EXIT
+rm -f /tmp/ktund-*.log
+hosts_up
+check "ktund starts on host a" ktund_up a a-ec
+check "ktund starts on host b" ktund_up b b-ec
+
+for port in 7000 7002; do
+	in_a ktun policy add remote $B4 rport $port dir out peer-uri spiffe://example.org/b >/dev/null
+	in_a ktun policy add remote $B6 rport $port dir out peer-uri spiffe://example.org/b >/dev/null
+	in_b ktun policy add remote $A4 lport $port dir in peer-uri spiffe://example.org/a >/dev/null
+	in_b ktun policy add remote $A6 lport $port dir in peer-dns a.example.org >/dev/null
+done
+in_b $XFER serve 7000 copy &
+in_b $XFER serve 7002 splice &
+in_b $XFER serve 7001 copy &
+sleep 0.5
+
+capture b /tmp/e2e.pcap "tcp port 7000 or tcp port 7002"
+xfer_ok() {	# DESC ADDR PORT SIZE MODE
+	expect 0 "^ok $4\$" "$1" in_a timeout 60 $XFER send "$2" "$3" "$4" "$5" "$MARK"
+}
+for size in 1 1000 65536 1048576; do
+	for mode in block epoll sendfile; do
+		xfer_ok "IPv4 $mode $size bytes" $B4 7000 $size $mode
+	done
+	xfer_ok "IPv6 epoll $size bytes" $B6 7000 $size epoll
+	xfer_ok "IPv4 $size bytes to a splice() echo" $B4 7002 $size block
+done
+xfer_ok "IPv4 blocking 4 MiB" $B4 7000 4194304 block
+xfer_ok "IPv6 sendfile 4 MiB" $B6 7000 4194304 sendfile
+capture_stop
+expect 0 "marker absent" "capture: TLS records, no plaintext marker (I1)" \
+	$TAP scan /tmp/e2e.pcap "$MARK"
+
+# I6: a connection no policy matches is untouched - and its marker is
+# visible, which shows the capture would have caught plaintext.
+capture b /tmp/plain.pcap "tcp port 7001"
+xfer_ok "unmatched port works in plain TCP" $B4 7001 70000 block
+capture_stop
+expect 1 "marker SEEN" "capture of the unmatched connection shows plaintext" \
+	$TAP scan /tmp/plain.pcap "$MARK"
+same "no ktun connection for the unmatched port" 0 \
+	"$(in_a ktun -j conn show | jq '[.[] | select(."remote-port" == 7001)] | length')"
+
+# A live connection as conn show reports it.
+mkfifo /tmp/hold
+in_a socat -u OPEN:/tmp/hold TCP:$B4:7000 &
+exec 9>/tmp/hold
+wait_for 10 eval "in_a ktun -j conn show | jq -e '.[0].state == \"secure\"' >/dev/null"
+json=$(in_a ktun -j conn show)
+check "conn show -j: client side, secure, peer identity and cipher" jq -e \
+	'.[0] | .role == "client" and .state == "secure" and .owner == "user"
+	 and ."peer-identity" == "uri:spiffe://example.org/b" and ."remote-port" == 7000
+	 and ."remote-addr" == "10.10.0.2" and (.cipher | test("gcm|chacha"))
+	 and ."hs-usec" > 0 and ."policy-id" > 0' <<<"$json"
+check "conn show on b: server side" eval \
+	"in_b ktun -j conn show | jq -e '.[0].role == \"server\" and .[0].\"peer-identity\" == \"uri:spiffe://example.org/a\"' >/dev/null"
+expect 0 "secure client owner user policy .* peer uri:spiffe://example.org/b" \
+	"conn show text line" in_a ktun conn show
+exec 9>&-
+rm -f /tmp/hold
+check "one log line per handshake in ktund" grep -q "ok after .* peer uri:spiffe://example.org/b" /tmp/ktund-a.log
+done_testing

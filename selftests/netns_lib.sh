@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Two hosts for ktun's end-to-end tests, in network namespaces:
+#
+#   +------- ha -------+            +------- hb -------+
+#   | va 10.10.0.1/24  |============| vb 10.10.0.2/24  |
+#   |    fd10::1/64    |            |    fd10::2/64    |
+#   | ktund (host a)   |            | ktund (host b)   |
+#   +------------------+            +------------------+
+IP=/usr/sbin/ip
+PKI=/selftests/pki
+XFER=/selftests/xfer
+TAP=/selftests/tls_tap
+MARK=KTUN-PLAINTEXT-MARKER-7f3a
+A4=10.10.0.1 B4=10.10.0.2 A6=fd10::1 B6=fd10::2
+
+hosts_up() {
+	$IP netns add ha
+	$IP netns add hb
+	$IP link add va netns ha type veth peer name vb netns hb
+	$IP -n ha addr add $A4/24 dev va
+	$IP -n hb addr add $B4/24 dev vb
+	$IP -n ha addr add $A6/64 dev va nodad
+	$IP -n hb addr add $B6/64 dev vb nodad
+	for h in a b; do
+		$IP -n h$h link set lo up
+		$IP -n h$h link set v$h up
+	done
+}
+
+hosts_down() {
+	$IP netns pids ha 2>/dev/null | xargs -r kill 2>/dev/null
+	$IP netns pids hb 2>/dev/null | xargs -r kill 2>/dev/null
+	sleep 0.2
+	$IP netns del ha 2>/dev/null
+	$IP netns del hb 2>/dev/null
+}
+
+in_a() { $IP netns exec ha "$@"; }
+in_b() { $IP netns exec hb "$@"; }
+
+# ktund_up HOST CERTNAME: start ktund in host ha/hb; log in /tmp/ktund-HOST.log
+ktund_up() {
+	$IP netns exec "h$1" ktund --ca $PKI/ca.crt --cert "$PKI/$2.crt" \
+		--key "$PKI/$2.key" 2>>"/tmp/ktund-$1.log" &
+	wait_for 5 grep -q registered "/tmp/ktund-$1.log"
+}
+
+ktund_down() {
+	local pid
+	for pid in $($IP netns pids "h$1"); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ktund ] && kill "$pid"
+	done
+	sleep 0.2
+}
+
+# capture HOST FILE FILTER: tcpdump on the host's veth until capture_stop
+capture() {
+	CAP_FILE=$2
+	rm -f "$2.log"
+	$IP netns exec "h$1" tcpdump -Z root -U --immediate-mode -q -s 0 -i "v$1" -w "$2" "$3" \
+		>/dev/null 2>"$2.log" &
+	CAP_PID=$!
+	wait_for 20 grep -q "listening on" "$2.log"
+}
+
+capture_stop() {
+	sleep 0.3
+	kill "$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+	sed 's/^/# tcpdump: /' "$CAP_FILE.log"
+}

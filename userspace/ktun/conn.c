@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktun conn show: the connections ktun secures or is securing.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/ktun.h>
+
+#include "ktun.h"
+
+static const char *const state_names[4] = {
+	[KTUN_CONN_STATE_HANDSHAKE] = "handshake",
+	[KTUN_CONN_STATE_SECURE] = "secure",
+	[KTUN_CONN_STATE_FAILED] = "failed",
+};
+
+static const char *const role_names[3] = {
+	[KTUN_ROLE_CLIENT] = "client",
+	[KTUN_ROLE_SERVER] = "server",
+};
+
+static const char *pick(const char *const *names, unsigned int n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "unknown";
+}
+
+struct conn {
+	uint32_t id, policy, cipher, error;
+	uint16_t family, lport, rport, version;
+	uint8_t owner, role, state;
+	uint64_t hs_usec, tx, rx;
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
+	const char *peer;
+};
+
+static void conn_addr(const struct nlattr *a, char *out)
+{
+	unsigned int len = mnl_attr_get_payload_len(a);
+
+	if (len == 4 || len == 16)
+		inet_ntop(len == 4 ? AF_INET : AF_INET6, mnl_attr_get_payload(a),
+			  out, INET6_ADDRSTRLEN);
+}
+
+static void conn_parse(const struct nlmsghdr *nlh, struct conn *c)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case KTUN_A_CONN_ID: c->id = mnl_attr_get_u32(a); break;
+		case KTUN_A_CONN_FAMILY: c->family = mnl_attr_get_u16(a); break;
+		case KTUN_A_CONN_LOCAL_ADDR: conn_addr(a, c->local); break;
+		case KTUN_A_CONN_REMOTE_ADDR: conn_addr(a, c->remote); break;
+		case KTUN_A_CONN_LOCAL_PORT: c->lport = mnl_attr_get_u16(a); break;
+		case KTUN_A_CONN_REMOTE_PORT: c->rport = mnl_attr_get_u16(a); break;
+		case KTUN_A_CONN_OWNER: c->owner = mnl_attr_get_u8(a); break;
+		case KTUN_A_CONN_ROLE: c->role = mnl_attr_get_u8(a); break;
+		case KTUN_A_CONN_STATE: c->state = mnl_attr_get_u8(a); break;
+		case KTUN_A_CONN_POLICY_ID: c->policy = mnl_attr_get_u32(a); break;
+		case KTUN_A_CONN_VERSION: c->version = mnl_attr_get_u16(a); break;
+		case KTUN_A_CONN_CIPHER: c->cipher = mnl_attr_get_u32(a); break;
+		case KTUN_A_CONN_ERROR: c->error = mnl_attr_get_u32(a); break;
+		case KTUN_A_CONN_HS_USEC: c->hs_usec = mnl_attr_get_u64(a); break;
+		case KTUN_A_CONN_TX_BYTES: c->tx = mnl_attr_get_u64(a); break;
+		case KTUN_A_CONN_RX_BYTES: c->rx = mnl_attr_get_u64(a); break;
+		case KTUN_A_CONN_PEER_IDENTITY:
+			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				c->peer = mnl_attr_get_str(a);
+			break;
+		}
+	}
+}
+
+static const char *cipher_name(uint32_t c)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (c == 1u << i)
+			return cipher_names[i];
+	return "none";
+}
+
+static void conn_text(const struct conn *c)
+{
+	bool v6 = c->family == AF_INET6;
+
+	printf(v6 ? "conn %u [%s]:%u %s [%s]:%u" : "conn %u %s:%u %s %s:%u",
+	       c->id, c->local, c->lport, c->role == KTUN_ROLE_CLIENT ? "->" : "<-",
+	       c->remote, c->rport);
+	printf(" %s %s owner %s policy %u", pick(state_names, 4, c->state),
+	       pick(role_names, 3, c->role), owner_name(c->owner), c->policy);
+	if (c->state == KTUN_CONN_STATE_SECURE)
+		printf(" tls1.2 %s peer %s handshake %.1fms", cipher_name(c->cipher),
+		       c->peer ? c->peer : "?", c->hs_usec / 1000.0);
+	if (c->state == KTUN_CONN_STATE_FAILED)
+		printf(" error %s", strerror(c->error));
+	printf(" tx %" PRIu64 " rx %" PRIu64 "\n", c->tx, c->rx);
+}
+
+static void conn_json(struct jw *w, const struct conn *c)
+{
+	jw_begin(w, NULL, '{');
+	jw_uint(w, "id", c->id);
+	jw_str(w, "family", c->family == AF_INET6 ? "inet6" : "inet");
+	jw_str(w, "local-addr", c->local);
+	jw_uint(w, "local-port", c->lport);
+	jw_str(w, "remote-addr", c->remote);
+	jw_uint(w, "remote-port", c->rport);
+	jw_str(w, "owner", owner_name(c->owner));
+	jw_str(w, "role", pick(role_names, 3, c->role));
+	jw_str(w, "state", pick(state_names, 4, c->state));
+	jw_uint(w, "policy-id", c->policy);
+	if (c->state == KTUN_CONN_STATE_SECURE) {
+		jw_str(w, "version", "tls1.2");
+		jw_str(w, "cipher", cipher_name(c->cipher));
+		jw_str(w, "peer-identity", c->peer ? c->peer : "");
+		jw_uint(w, "hs-usec", c->hs_usec);
+	}
+	if (c->state == KTUN_CONN_STATE_FAILED)
+		jw_uint(w, "error", c->error);
+	jw_uint(w, "tx-bytes", c->tx);
+	jw_uint(w, "rx-bytes", c->rx);
+	jw_end(w, '}');
+}
+
+static int conn_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct conn c = { .local = "?", .remote = "?" };
+
+	conn_parse(nlh, &c);
+	if (opts.json)
+		conn_json(data, &c);
+	else
+		conn_text(&c);
+	return MNL_CB_OK;
+}
+
+int cmd_conn(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct jw w = { .f = stdout };
+	struct ktnl k = {};
+	int ret;
+
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show") && strcmp(argv[0], "list")))
+		return usage_err("unknown conn command \"%s\"", argv[0]);
+	if (opts.json)
+		jw_begin(&w, NULL, '[');
+	ret = ktun_send(&k, ktnl_req(&k, buf, KTUN_CMD_CONN_GET, NLM_F_DUMP), conn_cb,
+			&w, "conn show");
+	if (opts.json)
+		jw_end(&w, ']');
+	ktnl_close(&k);
+	return ret;
+}
