@@ -49,8 +49,9 @@ copy_bin() {
 for b in $BINS; do
 	path=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$b") ||
 		{ echo "mkinitramfs: $b not found; run 'make deps'" >&2; exit 1; }
-	copy_bin "$(readlink -f "$path")"
-	ln -sf "$(readlink -f "$path")" "$stage/usr/sbin/$b" 2>/dev/null || true
+	real=$(readlink -f "$path")
+	copy_bin "$real"
+	[ "$real" = "/usr/sbin/$b" ] || ln -sf "$real" "$stage/usr/sbin/$b"
 done
 # kmod is one binary with many names.
 # /sbin/modprobe is where the kernel looks when it autoloads a module

@@ -25,6 +25,7 @@ cpu=qemu64,+ssse3,+sse4.1,+sse4.2,+aes,+pclmulqdq,+popcnt
 append="console=ttyS0 quiet panic=-1 ktunvm=$mode"
 # A subset of the VM tests: KTUN_TESTS="policy_nl lifecycle.sh".
 [ -n "${KTUN_TESTS:-}" ] && append="$append ktuntests=$(tr ' ' , <<<"$KTUN_TESTS")"
+[ -n "${KTUN_TRACE:-}" ] && append="$append ktuntrace"
 limit=${KTUN_VM_TIMEOUT:-1200}
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio

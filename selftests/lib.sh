@@ -65,3 +65,12 @@ done_testing() {
 	echo "1..$T_N"
 	[ "$T_FAILED" = 0 ]
 }
+
+# "ktuntrace" on the guest's kernel command line (KTUN_TRACE=1 vm.sh check)
+# traces every shell test to the console as it runs, for finding a hang.
+if grep -qw ktuntrace /proc/cmdline 2>/dev/null; then
+	exec {T_TRACE_FD}>/dev/console
+	BASH_XTRACEFD=$T_TRACE_FD
+	PS4='+ ${BASH_SOURCE##*/}:$LINENO: '
+	set -x
+fi

@@ -69,3 +69,10 @@ capture_stop() {
 	wait "$CAP_PID" 2>/dev/null
 	sed 's/^/# tcpdump: /' "$CAP_FILE.log"
 }
+
+# listening HOST PORT: succeeds once a TCP socket listens on PORT in the host.
+listening() {
+	$IP netns exec "h$1" awk -v p="$(printf ':%04X' "$2")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6
+}
