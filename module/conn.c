@@ -59,20 +59,23 @@ static void ktun_conn_deadline(struct work_struct *work)
 static void ktun_conn_fail_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn, fail_work);
+	const char *why = READ_ONCE(conn->why);
 	int err = READ_ONCE(conn->err) ?: ECONNRESET;
 
-	ktun_conn_fail(conn, err, err == ECONNREFUSED ? "handshake daemon exited" :
-		       err == ENETDOWN ? "namespace or module going away" :
-		       "connection closed during the handshake");
+	ktun_conn_fail(conn, err, why ?: "connection closed during the handshake");
 	if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
 		ktun_conn_unlink(conn);
 	ktun_conn_put(conn);
 }
 
-/* Fails @conn from any context: the work does it in process context. */
-void ktun_conn_fail_async(struct ktun_conn *conn, int err)
+/*
+ * Fails @conn from any context: the work does it in process context.
+ * The first caller's @err and @why (a static string) are the ones used.
+ */
+void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why)
 {
-	cmpxchg(&conn->err, 0, err);
+	if (!cmpxchg(&conn->err, 0, err))
+		WRITE_ONCE(conn->why, why);
 	ktun_conn_queue(conn, &conn->fail_work);
 }
 
@@ -118,6 +121,7 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 int ktun_conn_link_checked(struct ktun_conn *conn)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
+	bool gone;
 
 	spin_lock_bh(&kn->conn_lock);
 	if (kn->n_conns >= KTUN_MAX_CONNS_PER_NET) {
@@ -136,6 +140,17 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	spin_unlock(&ktun_conn_hash_lock);
 	spin_unlock_bh(&kn->conn_lock);
 
+	/*
+	 * A policy deleted after our match but before we joined the table
+	 * was swept (ktun_conn_fail_net) without us: its unlink precedes
+	 * that sweep's conn_lock, so we see it gone here.
+	 */
+	rcu_read_lock();
+	gone = !ktun_policy_find(kn, conn->policy_id);
+	rcu_read_unlock();
+	if (gone)
+		ktun_conn_fail_async(conn, ECONNRESET, KTUN_WHY_POLICY_GONE);
+
 	if (ktun_conn_get(conn) &&
 	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
 				msecs_to_jiffies(conn->hs_timeout_ms)))
@@ -143,14 +158,15 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	return 0;
 }
 
-void ktun_conn_unlink(struct ktun_conn *conn)
+/* Takes @conn out of the tables; true if this call did it. */
+bool ktun_conn_unlink(struct ktun_conn *conn)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
 
 	spin_lock_bh(&kn->conn_lock);
 	if (!conn->linked) {
 		spin_unlock_bh(&kn->conn_lock);
-		return;
+		return false;
 	}
 	conn->linked = false;
 	list_del(&conn->net_node);
@@ -163,6 +179,7 @@ void ktun_conn_unlink(struct ktun_conn *conn)
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
 	ktun_conn_put(conn);		/* the tables' reference */
+	return true;
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */
@@ -220,6 +237,7 @@ void ktun_conn_log_secure(struct ktun_conn *conn)
 	snprintf(buf, sizeof(buf), "secured, peer %s, cipher %#x, %llu us",
 		 conn->peer, conn->cipher, conn->hs_usec);
 	ktun_conn_log(conn, buf);
+	ktun_nl_conn_event(conn, KTUN_CMD_CONN_UP, NULL);
 }
 
 /*
@@ -241,8 +259,10 @@ void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
 		 err == ETIMEDOUT ? "ETIMEDOUT" : err == ECONNREFUSED ?
 		 "ECONNREFUSED" : err == ENETDOWN ? "ENETDOWN" : "ECONNRESET");
 	ktun_conn_log(conn, buf);
+	ktun_nl_hs_abort(conn, reason);
 	WRITE_ONCE(conn->err, err);
 	WRITE_ONCE(conn->state, KTUN_CONN_STATE_FAILED);
+	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
 	ktun_relay_detach(conn);
 	tcp_abort(sk, err);
 	lock_sock(sk);
@@ -253,8 +273,13 @@ void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
 	ktun_gate_wake(conn);
 }
 
-/* Fails every handshake of @net (of daemon @portid, if not 0). */
-void ktun_conn_fail_net(struct net *net, u32 portid, int err, const char *why)
+/*
+ * Fails the handshakes of @net that @f selects: those of daemon @portid
+ * (or not yet started) for KTUN_FAIL_DAEMON, of policy @id for
+ * KTUN_FAIL_POLICY, all of them for KTUN_FAIL_ALL.
+ */
+void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
+			int err, const char *why)
 {
 	struct ktun_net *kn = ktun_pernet(net);
 	struct ktun_conn *conn;
@@ -263,14 +288,14 @@ void ktun_conn_fail_net(struct net *net, u32 portid, int err, const char *why)
 	list_for_each_entry(conn, &kn->conns, net_node) {
 		if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
 			continue;
-		if (portid && READ_ONCE(conn->daemon_portid) != portid &&
-		    READ_ONCE(conn->started))
+		if (f == KTUN_FAIL_DAEMON && READ_ONCE(conn->started) &&
+		    READ_ONCE(conn->daemon_portid) != id)
 			continue;
-		ktun_conn_fail_async(conn, err);
+		if (f == KTUN_FAIL_POLICY && conn->policy_id != id)
+			continue;
+		ktun_conn_fail_async(conn, err, why);
 	}
 	spin_unlock_bh(&kn->conn_lock);
-	if (why)
-		pr_info("ktun: %s: failing handshakes in flight\n", why);
 }
 
 /* Namespace or module exit: fail handshakes, then forget everything. */
@@ -279,7 +304,8 @@ void ktun_conn_drain_net(struct net *net)
 	struct ktun_net *kn = ktun_pernet(net);
 	struct ktun_conn *conn;
 
-	ktun_conn_fail_net(net, 0, ENETDOWN, NULL);
+	ktun_conn_fail_net(net, KTUN_FAIL_ALL, 0, ENETDOWN,
+			   "namespace or module going away");
 	flush_workqueue(ktun_wq);
 	for (;;) {
 		spin_lock_bh(&kn->conn_lock);

@@ -45,7 +45,9 @@ struct ktun_conn {
 	bool grafted;			/* the owner holds a struct socket */
 	bool want_record;		/* the daemon waits for a record */
 	bool started;			/* hs-start was sent */
+	bool daemon_gave_up;		/* the daemon sent hs-fail */
 	int err;			/* what the owner sees after failure */
+	const char *why;		/* and the log line's reason */
 	wait_queue_head_t wq;		/* the owner waits here for a verdict */
 
 	/* Copied from the policy: it may go away mid-handshake. */
@@ -88,10 +90,13 @@ void ktun_conn_log_secure(struct ktun_conn *conn);
 struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
 void ktun_conn_put(struct ktun_conn *conn);
 void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
-void ktun_conn_fail_async(struct ktun_conn *conn, int err);
-void ktun_conn_unlink(struct ktun_conn *conn);
+void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
+bool ktun_conn_unlink(struct ktun_conn *conn);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
-void ktun_conn_fail_net(struct net *net, u32 portid, int err, const char *why);
+#define KTUN_WHY_POLICY_GONE	"policy removed during the handshake"
+enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
+void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
+			int err, const char *why);
 void ktun_conn_drain_net(struct net *net);
 
 static inline bool ktun_conn_get(struct ktun_conn *conn)
@@ -124,6 +129,8 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 /* Messages to the daemon (hs_nl.c). */
 int ktun_nl_hs_start(struct ktun_conn *conn);
 int ktun_nl_hs_record(struct ktun_conn *conn, const void *rec, unsigned int len);
+void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason);
+void ktun_nl_conn_event(struct ktun_conn *conn, u8 cmd, const char *reason);
 int ktun_hs_nl_init(void);
 void ktun_hs_nl_exit(void);
 

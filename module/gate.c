@@ -8,7 +8,8 @@
  * blocking calls sleep (honouring SO_RCVTIMEO/SO_SNDTIMEO and signals),
  * non-blocking ones get -EAGAIN, poll reports nothing.  After the verdict
  * the gate publishes the final ops - kTLS's on success, the original ones
- * on failure - and calls still inside the gate forward to them.
+ * on failure.  Calls still inside the gate forward to kTLS, or return the
+ * failure's errno (ECONNREFUSED, ETIMEDOUT, ...), each of them.
  *
  * The gate lives in sock->ops, never in sk->sk_prot: tls builds its
  * system-wide tables from sk_prot (see install.c).  Listeners of an
@@ -73,20 +74,28 @@ const struct proto_ops *ktun_gate_orig(const struct sock *sk)
 	return ktun_orig(sk);
 }
 
-/* Waits for the verdict.  0 once it is in, or -EAGAIN/-EINTR/... */
+/*
+ * Waits for the verdict.  0 once the connection is secure; the failure's
+ * errno if it failed, so every caller that was held learns why (the
+ * socket's own sk_err reaches only the first); or -EAGAIN/-EINTR/...
+ */
 static int ktun_gate_wait(struct ktun_conn *conn, bool nonblock, long timeo)
 {
 	long ret;
 
-	if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
-		return 0;
-	if (nonblock || !timeo)
-		return -EAGAIN;
-	ret = wait_event_interruptible_timeout(conn->wq, READ_ONCE(conn->state) !=
-					       KTUN_CONN_STATE_HANDSHAKE, timeo);
-	if (ret > 0)
-		return 0;
-	return ret ? sock_intr_errno(timeo) : -EAGAIN;
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE) {
+		if (nonblock || !timeo)
+			return -EAGAIN;
+		ret = wait_event_interruptible_timeout(conn->wq,
+						       READ_ONCE(conn->state) !=
+						       KTUN_CONN_STATE_HANDSHAKE,
+						       timeo);
+		if (ret <= 0)
+			return ret ? sock_intr_errno(timeo) : -EAGAIN;
+	}
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_FAILED)
+		return -READ_ONCE(conn->err);
+	return 0;
 }
 
 /* The ops a settled connection's calls go to. */

@@ -113,7 +113,8 @@ static void ktun_hook_connect(struct sock *sk)
 		tcp_sk(sk)->fastopen_req->size = 0;
 	ktun_relay_attach(conn);
 	if (ktun_conn_link_checked(conn)) {
-		ktun_conn_fail_async(conn, ECONNRESET);
+		ktun_conn_fail_async(conn, ECONNRESET,
+				     "too many connections in the namespace");
 		ktun_refuse(sk, "too many connections in the namespace");
 	}
 	ktun_conn_put(conn);
@@ -182,7 +183,8 @@ static void ktun_hook_child(struct sock *sk)
 		/* Its listener predates the policy: accept() is not gated. */
 		pr_warn_ratelimited("ktun: listener on port %u was not gated (created before the policy?): refusing\n",
 				    sk->sk_num);
-		ktun_conn_fail_async(conn, ECONNREFUSED);
+		ktun_conn_fail_async(conn, ECONNREFUSED,
+				     "listener created before the policy");
 	} else {
 		ktun_relay_start(conn);
 	}
@@ -213,9 +215,11 @@ static void ktun_hook_close(struct sock *sk)
 	if (!conn)
 		return;
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		ktun_conn_fail_async(conn, ECONNRESET);
-	else
-		ktun_conn_unlink(conn);
+		ktun_conn_fail_async(conn, ECONNRESET,
+				     "connection closed during the handshake");
+	else if (ktun_conn_unlink(conn) &&
+		 READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+		ktun_nl_conn_event(conn, KTUN_CMD_CONN_DOWN, NULL);
 	ktun_conn_put(conn);
 }
 

@@ -94,6 +94,30 @@ int ktun_nl_hs_record(struct ktun_conn *conn, const void *rec, unsigned int len)
 	return ktun_nl_send_daemon(conn, msg);
 }
 
+/*
+ * Tells the daemon the kernel ended a handshake it runs, so it frees its
+ * state and logs the outcome.  Caller holds conn->lock.
+ */
+void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!conn->started || !conn->daemon_portid || conn->daemon_gave_up)
+		return;
+	msg = genlmsg_new(nla_total_size(strlen(reason) + 1) + 64, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ktun_nl_family, 0, KTUN_CMD_HS_ABORT);
+	if (!hdr || nla_put_u32(msg, KTUN_A_HS_ID, conn->id) ||
+	    nla_put_string(msg, KTUN_A_HS_REASON, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	ktun_nl_send_daemon(conn, msg);	/* a daemon that is gone: nothing to do */
+}
+
 int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
@@ -200,8 +224,10 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 	if (reason)
 		nla_strscpy(why, reason, sizeof(why));
 	mutex_lock(&conn->lock);
-	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
+	if (conn->state == KTUN_CONN_STATE_HANDSHAKE) {
 		ktun_relay_write(conn, data, len);	/* the alert, if any */
+		conn->daemon_gave_up = true;		/* no hs-abort back */
+	}
 	mutex_unlock(&conn->lock);
 	ktun_conn_fail(conn, ECONNREFUSED, why);
 	ktun_conn_put(conn);
@@ -369,15 +395,15 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int ktun_nl_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
-			     struct ktun_conn *conn)
+static int ktun_nl_conn_fill(struct sk_buff *skb, struct ktun_conn *conn,
+			     u32 portid, u32 seq, int flags, u8 cmd,
+			     const char *reason)
 {
 	const struct tcp_sock *tp = tcp_sk(conn->sk);
 	u8 state = READ_ONCE(conn->state);
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &ktun_nl_family, NLM_F_MULTI, KTUN_CMD_CONN_GET);
+	hdr = genlmsg_put(skb, portid, seq, &ktun_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, KTUN_A_CONN_ID, conn->id) ||
@@ -400,11 +426,34 @@ static int ktun_nl_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	if (state == KTUN_CONN_STATE_FAILED &&
 	    nla_put_u32(skb, KTUN_A_CONN_ERROR, READ_ONCE(conn->err)))
 		goto err;
+	if (reason && nla_put_string(skb, KTUN_A_CONN_REASON, reason))
+		goto err;
 	genlmsg_end(skb, hdr);
 	return 0;
 err:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
+}
+
+/*
+ * Multicasts conn-up, conn-down or conn-failed to the namespace's monitor
+ * group.  Any context: the close hook runs in softirq.
+ */
+void ktun_nl_conn_event(struct ktun_conn *conn, u8 cmd, const char *reason)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&ktun_nl_family, conn->net, KTUN_NLGRP_MONITOR))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	if (ktun_nl_conn_fill(msg, conn, 0, 0, 0, cmd, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&ktun_nl_family, conn->net, msg, 0,
+				KTUN_NLGRP_MONITOR, GFP_ATOMIC);
 }
 
 int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -417,7 +466,10 @@ int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	spin_lock_bh(&kn->conn_lock);
 	list_for_each_entry(conn, &kn->conns, net_node) {
 		if (idx >= start) {
-			err = ktun_nl_conn_fill(skb, cb, conn);
+			err = ktun_nl_conn_fill(skb, conn,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						KTUN_CMD_CONN_GET, NULL);
 			if (err)
 				break;
 		}
@@ -443,7 +495,8 @@ static int ktun_nl_release(struct notifier_block *nb, unsigned long event,
 	if (READ_ONCE(kn->daemon_portid) != n->portid)
 		return NOTIFY_DONE;
 	WRITE_ONCE(kn->daemon_portid, 0);
-	ktun_conn_fail_net(n->net, n->portid, ECONNREFUSED,
+	pr_info("ktun: handshake daemon exited: failing its handshakes\n");
+	ktun_conn_fail_net(n->net, KTUN_FAIL_DAEMON, n->portid, ECONNREFUSED,
 			   "handshake daemon exited");
 	return NOTIFY_DONE;
 }

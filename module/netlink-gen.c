@@ -168,3 +168,7 @@ const struct genl_split_ops ktun_nl_ops[12] = {
 		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 };
+
+static const struct genl_multicast_group ktun_nl_mcgrps[] = {
+	[KTUN_NLGRP_MONITOR] = { "monitor", },
+};

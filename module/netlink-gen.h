@@ -27,4 +27,8 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
+enum {
+	KTUN_NLGRP_MONITOR,
+};
+
 #endif /* _LINUX_KTUN_GEN_H */

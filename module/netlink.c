@@ -12,6 +12,7 @@
 #include <net/ipv6.h>
 
 #include "ktun.h"
+#include "conn.h"
 #include "netlink-gen.h"
 #include "policy.h"
 
@@ -19,6 +20,18 @@
  * The family struct is ours: the spec is genetlink-legacy (needed for
  * uns-admin-perm), for which ynl-gen emits only the ops and policies.
  */
+/*
+ * The spec's multicast groups, with the CAP_NET_ADMIN check the 6.12
+ * generator cannot express (events name peers, as conn-get does): this
+ * array stands in for netlink-gen.c's ktun_nl_mcgrps.
+ */
+static const struct genl_multicast_group ktun_nl_mcgrps_admin[] = {
+	[KTUN_NLGRP_MONITOR] = {
+		.name	= KTUN_MCGRP_MONITOR,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
 struct genl_family ktun_nl_family __ro_after_init = {
 	.name		= KTUN_FAMILY_NAME,
 	.version	= KTUN_FAMILY_VERSION,
@@ -27,6 +40,8 @@ struct genl_family ktun_nl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.split_ops	= ktun_nl_ops,
 	.n_split_ops	= ARRAY_SIZE(ktun_nl_ops),
+	.mcgrps		= ktun_nl_mcgrps_admin,
+	.n_mcgrps	= ARRAY_SIZE(ktun_nl_mcgrps_admin),
 };
 
 /* Largest policy message: fixed attributes plus every identity at full size. */
@@ -399,9 +414,14 @@ int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&kn->lock);
 	err = ktun_policy_delete(kn, id);
 	mutex_unlock(&kn->lock);
-	if (err)
+	if (err) {
 		ktun_nl_no_such_policy(info);
-	return err;
+		return err;
+	}
+	/* Its handshakes in flight would otherwise finish unchecked. */
+	ktun_conn_fail_net(genl_info_net(info), KTUN_FAIL_POLICY, id,
+			   ECONNRESET, KTUN_WHY_POLICY_GONE);
+	return 0;
 }
 
 int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -492,6 +512,8 @@ int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&kn->lock);
 	ktun_policy_flush(kn);
 	mutex_unlock(&kn->lock);
+	ktun_conn_fail_net(genl_info_net(info), KTUN_FAIL_ALL, 0, ECONNRESET,
+			   KTUN_WHY_POLICY_GONE);
 	return 0;
 }
 

@@ -40,17 +40,22 @@ in_b() { $IP netns exec hb "$@"; }
 
 # ktund_up HOST CERTNAME: start ktund in host ha/hb; log in /tmp/ktund-HOST.log
 ktund_up() {
+	local log=/tmp/ktund-$1.log n
+	n=$(grep -c registered "$log" 2>/dev/null)
 	$IP netns exec "h$1" ktund --ca $PKI/ca.crt --cert "$PKI/$2.crt" \
-		--key "$PKI/$2.key" 2>>"/tmp/ktund-$1.log" &
-	wait_for 5 grep -q registered "/tmp/ktund-$1.log"
+		--key "$PKI/$2.key" 2>>"$log" &
+	wait_for 5 eval "[ \"\$(grep -c registered $log)\" -gt ${n:-0} ]"
 }
 
+# ktund_down HOST: stops the host's ktund and waits until it is gone.
 ktund_down() {
-	local pid
+	local pid pids=
 	for pid in $($IP netns pids "h$1"); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ktund ] && kill "$pid"
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ktund ] && pids="$pids $pid"
 	done
-	sleep 0.2
+	[ -n "$pids" ] || return 0
+	kill $pids
+	wait_for 5 eval "! kill -0 $pids 2>/dev/null"
 }
 
 # capture HOST FILE FILTER: tcpdump on the host's veth until capture_stop

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -285,6 +286,8 @@ static int server(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A reset socket is reported by its errno, not by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 3 && !strcmp(argv[1], "serve"))
 		return server(argc, argv);
 	if (argc >= 5 && !strcmp(argv[1], "send"))

@@ -34,6 +34,7 @@ struct conn {
 	uint64_t hs_usec, tx, rx;
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 	const char *peer;
+	const char *reason;
 };
 
 static void conn_addr(const struct nlattr *a, char *out)
@@ -71,6 +72,10 @@ static void conn_parse(const struct nlmsghdr *nlh, struct conn *c)
 			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 				c->peer = mnl_attr_get_str(a);
 			break;
+		case KTUN_A_CONN_REASON:
+			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				c->reason = mnl_attr_get_str(a);
+			break;
 		}
 	}
 }
@@ -99,12 +104,17 @@ static void conn_text(const struct conn *c)
 		       c->peer ? c->peer : "?", c->hs_usec / 1000.0);
 	if (c->state == KTUN_CONN_STATE_FAILED)
 		printf(" error %s", strerror(c->error));
-	printf(" tx %" PRIu64 " rx %" PRIu64 "\n", c->tx, c->rx);
+	printf(" tx %" PRIu64 " rx %" PRIu64, c->tx, c->rx);
+	if (c->reason)
+		printf(" reason \"%s\"", c->reason);
+	putchar('\n');
 }
 
-static void conn_json(struct jw *w, const struct conn *c)
+static void conn_json(struct jw *w, const struct conn *c, const char *event)
 {
 	jw_begin(w, NULL, '{');
+	if (event)
+		jw_str(w, "event", event);
 	jw_uint(w, "id", c->id);
 	jw_str(w, "family", c->family == AF_INET6 ? "inet6" : "inet");
 	jw_str(w, "local-addr", c->local);
@@ -125,6 +135,8 @@ static void conn_json(struct jw *w, const struct conn *c)
 		jw_uint(w, "error", c->error);
 	jw_uint(w, "tx-bytes", c->tx);
 	jw_uint(w, "rx-bytes", c->rx);
+	if (c->reason)
+		jw_str(w, "reason", c->reason);
 	jw_end(w, '}');
 }
 
@@ -134,7 +146,7 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 
 	conn_parse(nlh, &c);
 	if (opts.json)
-		conn_json(data, &c);
+		conn_json(data, &c, NULL);
 	else
 		conn_text(&c);
 	return MNL_CB_OK;
@@ -157,4 +169,67 @@ int cmd_conn(int argc, char **argv)
 		jw_end(&w, ']');
 	ktnl_close(&k);
 	return ret;
+}
+
+/* ktun monitor: the spec's monitor group, one event per line. */
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct conn c = { .local = "?", .remote = "?" };
+	const char *event;
+
+	switch (g->cmd) {
+	case KTUN_CMD_CONN_UP: event = "up"; break;
+	case KTUN_CMD_CONN_DOWN: event = "down"; break;
+	case KTUN_CMD_CONN_FAILED: event = "failed"; break;
+	default: return MNL_CB_OK;
+	}
+	conn_parse(nlh, &c);
+	if (opts.json) {
+		conn_json(data, &c, event);
+	} else {
+		printf("%s ", event);
+		conn_text(&c);
+	}
+	fflush(stdout);
+	return MNL_CB_OK;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct jw w = { .f = stdout };
+	struct ktnl k = {};
+	int ret;
+
+	if (argc > 0)
+		return usage_err("monitor takes no arguments (got \"%s\")", argv[0]);
+	ret = ktun_connect(&k);
+	if (ret)
+		return ret;
+	ret = ktnl_subscribe(&k, KTUN_MCGRP_MONITOR);
+	if (ret) {
+		fprintf(stderr, "ktun: monitor: cannot join the \"%s\" group: %s\n",
+			KTUN_MCGRP_MONITOR, strerror(-ret));
+		ktnl_close(&k);
+		return KTUN_EXIT_FAIL;
+	}
+	/* Tells a script it may now cause events: none will be missed. */
+	fprintf(stderr, "ktun: monitoring connection events\n");
+	for (;;) {
+		ret = mnl_socket_recvfrom(k.nl, buf, sizeof(buf));
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "ktun: monitor: %s\n", strerror(errno));
+			break;
+		}
+		ret = mnl_cb_run(buf, ret, 0, 0, monitor_cb, &w);
+		if (ret < 0) {
+			fprintf(stderr, "ktun: monitor: %s\n", strerror(errno));
+			break;
+		}
+	}
+	ktnl_close(&k);
+	return KTUN_EXIT_FAIL;
 }

@@ -66,5 +66,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_conn(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int ktun_connect(struct ktnl *k);
 
 #endif /* KTUN_CLI_H */

@@ -25,6 +25,7 @@ static const char usage_text[] =
 "  policy match [remote ADDR] [local ADDR] [rport PORT] [lport PORT]\n"
 "               [dir out|in] [owner kernel|user]\n"
 "  conn [show]                     connections secured or being secured\n"
+"  monitor                         stream conn up, down and failed events\n"
 "  stats [show]\n"
 "  pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
 "  pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
@@ -61,6 +62,7 @@ static const struct {
 	{ "stats", cmd_stats },
 	{ "pki", cmd_pki },
 	{ "conn", cmd_conn },
+	{ "monitor", cmd_monitor },
 	{ "help", cmd_help },
 };
 

@@ -74,7 +74,7 @@ int nl_err(const struct ktnl *k, const char *what, int err)
 	return KTUN_EXIT_FAIL;
 }
 
-static int ktun_connect(struct ktnl *k)
+int ktun_connect(struct ktnl *k)
 {
 	int err = ktnl_open(k, KTUN_FAMILY_NAME);
 

@@ -269,6 +269,32 @@ static void on_record(const struct nlmsghdr *nlh)
 		step(pp, mnl_attr_get_payload(rec), mnl_attr_get_payload_len(rec));
 }
 
+/* The kernel ended a handshake (peer, deadline, policy, owner): forget it. */
+static void on_abort(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *id = NULL;
+	const char *why = "ended by the kernel";
+	struct hs **pp;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == KTUN_A_HS_ID &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32))
+			id = a;
+		else if (mnl_attr_get_type(a) == KTUN_A_HS_REASON &&
+			 !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			why = mnl_attr_get_str(a);
+	}
+	if (!id)
+		return;
+	pp = hs_find(mnl_attr_get_u32(id));
+	if (!pp)
+		return;
+	n_failed++;
+	say("%s: failed after %.1f ms: %s (kernel)", (*pp)->desc,
+	    ms_since(&(*pp)->start), why);
+	hs_end(pp);
+}
+
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
@@ -280,6 +306,8 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 		on_start(nlh);
 	else if (g->cmd == KTUN_CMD_HS_RECORD)
 		on_record(nlh);
+	else if (g->cmd == KTUN_CMD_HS_ABORT)
+		on_abort(nlh);
 	return MNL_CB_OK;
 }
 

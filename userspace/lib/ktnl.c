@@ -143,16 +143,64 @@ struct nlmsghdr *ktnl_req(struct ktnl *k, void *buf, uint8_t cmd, uint16_t flags
 	return nlh;
 }
 
+/* One CTRL_ATTR_MCAST_GRP_* nest: remember its id if the name is ours. */
+static void ktnl_group(struct ktnl *k, const struct nlattr *grp)
+{
+	const struct nlattr *a, *name = NULL, *id = NULL;
+
+	mnl_attr_for_each_nested(a, grp) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			name = a;
+		else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+			 !mnl_attr_validate(a, MNL_TYPE_U32))
+			id = a;
+	}
+	if (name && id && k->want_group &&
+	    !strcmp(mnl_attr_get_str(name), k->want_group))
+		k->group_id = mnl_attr_get_u32(id);
+}
+
 static int ktnl_family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *attr;
+	const struct nlattr *attr, *grp;
+	struct ktnl *k = data;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 		    !mnl_attr_validate(attr, MNL_TYPE_U16))
-			*(uint16_t *)data = mnl_attr_get_u16(attr);
+			k->family_id = mnl_attr_get_u16(attr);
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+			mnl_attr_for_each_nested(grp, attr)
+				ktnl_group(k, grp);
 	}
 	return MNL_CB_OK;
+}
+
+int ktnl_subscribe(struct ktnl *k, const char *group)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	uint16_t id = k->family_id;
+	int err, one = 1;
+
+	k->want_group = group;
+	k->group_id = 0;
+	nlh = ktnl_req(k, buf, CTRL_CMD_GETFAMILY, 0);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, id);
+	err = ktnl_talk(k, nlh, ktnl_family_cb, k);
+	k->family_id = id;
+	k->want_group = NULL;
+	if (err)
+		return err;
+	if (!k->group_id)
+		return -ENOENT;
+	if (mnl_socket_setsockopt(k->nl, NETLINK_ADD_MEMBERSHIP, &k->group_id,
+				  sizeof(k->group_id)) ||
+	    mnl_socket_setsockopt(k->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one)))
+		return -errno;
+	return 0;
 }
 
 int ktnl_open(struct ktnl *k, const char *family)
@@ -179,7 +227,7 @@ int ktnl_open(struct ktnl *k, const char *family)
 	nlh = ktnl_req(k, buf, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
 	k->family_id = 0;
-	err = ktnl_talk(k, nlh, ktnl_family_cb, &k->family_id);
+	err = ktnl_talk(k, nlh, ktnl_family_cb, k);
 	if (!err && !k->family_id)
 		err = -ENOENT;
 	if (err)

@@ -20,6 +20,8 @@ struct ktnl {
 	uint16_t family_id;
 	char errmsg[256];	/* the kernel's extack message, if any */
 	uint32_t miss_type;	/* attribute the kernel reported missing, or 0 */
+	const char *want_group;	/* ktnl_subscribe()'s lookup */
+	uint32_t group_id;
 };
 
 /* Opens a socket and resolves @family; returns 0 or a negative errno
@@ -27,6 +29,11 @@ struct ktnl {
  */
 int ktnl_open(struct ktnl *k, const char *family);
 void ktnl_close(struct ktnl *k);
+
+/* Joins the family's multicast @group; -ENOENT if the family has none
+ * by that name, -EPERM without the group's capability.
+ */
+int ktnl_subscribe(struct ktnl *k, const char *group);
 
 /* Starts a request in @buf (MNL_SOCKET_BUFFER_SIZE bytes at least). */
 struct nlmsghdr *ktnl_req(struct ktnl *k, void *buf, uint8_t cmd, uint16_t flags);
