@@ -602,7 +602,9 @@ int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, KTUN_A_STATS_POLICIES_TOTAL,
 			atomic_read(&ktun_live_policies)) ||
 	    nla_put_u32(msg, KTUN_A_STATS_NETNS_TOTAL,
-			atomic_read(&ktun_live_nets))) {
+			atomic_read(&ktun_live_nets)) ||
+	    nla_put_u32(msg, KTUN_A_STATS_CONNS_TOTAL,
+			atomic_read(&ktun_live_conns))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

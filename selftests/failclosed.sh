@@ -127,17 +127,11 @@ handshake_held() {
 	in_a ktun -j conn show | jq -e --argjson p "$1" \
 		'any(.[]; ."remote-port" == $p and .state == "handshake")' >/dev/null
 }
-ktund_pid() {
-	local pid
-	for pid in $($IP netns pids ha); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ktund ] && echo "$pid"
-	done
-}
 
 # 08: a's daemon dies in the middle of a handshake.
 policy_out 7308
 serve_b 7308
-pid=$(ktund_pid)
+pid=$(ktund_pid a)
 kill -STOP "$pid"
 in_a timeout 30 $XFER send $B4 7308 1000 block "$MARK" >c08.out 2>&1 &
 cli=$!
@@ -159,7 +153,7 @@ ktund_up a a-ec
 policy_out 7309
 serve_b 7309
 id=$(in_a ktun -j policy show | jq '.[] | select(."remote-port-min" == 7309) | .id')
-pid=$(ktund_pid)
+pid=$(ktund_pid a)
 kill -STOP "$pid"
 in_a timeout 30 $XFER send $B4 7309 1000 block "$MARK" >c09.out 2>&1 &
 cli=$!

@@ -47,12 +47,19 @@ ktund_up() {
 	wait_for 5 eval "[ \"\$(grep -c registered $log)\" -gt ${n:-0} ]"
 }
 
+# pids_of HOST COMM: the host's processes named COMM.
+pids_of() {
+	local pid
+	for pid in $($IP netns pids "h$1"); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = "$2" ] && echo "$pid"
+	done
+}
+ktund_pid() { pids_of "$1" ktund; }
+
 # ktund_down HOST: stops the host's ktund and waits until it is gone.
 ktund_down() {
-	local pid pids=
-	for pid in $($IP netns pids "h$1"); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ktund ] && pids="$pids $pid"
-	done
+	local pids
+	pids=$(ktund_pid "$1")
 	[ -n "$pids" ] || return 0
 	kill $pids
 	wait_for 5 eval "! kill -0 $pids 2>/dev/null"

@@ -186,7 +186,10 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	conn_parse(nlh, &c);
 	if (opts.json) {
-		conn_json(data, &c, event);
+		struct jw *w = data;
+
+		w->need_comma[0] = false;	/* one object per line */
+		conn_json(w, &c, event);
 	} else {
 		printf("%s ", event);
 		conn_text(&c);

@@ -12,6 +12,7 @@ static const char *const stat_names[KTUN_A_STATS_MAX + 1] = {
 	[KTUN_A_STATS_POLICIES] = "policies",
 	[KTUN_A_STATS_POLICIES_TOTAL] = "policies-total",
 	[KTUN_A_STATS_NETNS_TOTAL] = "netns-total",
+	[KTUN_A_STATS_CONNS_TOTAL] = "conns-total",
 };
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
