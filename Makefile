@@ -93,7 +93,8 @@ vm-shell: deps
 checkpatch:
 	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -q \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT \
-		-f $(filter-out %-gen.c %-gen.h,$(wildcard module/*.c module/*.h))
+		-f $(filter-out %-gen.c %-gen.h,$(wildcard module/*.c module/*.h)) \
+		selftests/kmod/ktun_kclient.c
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules

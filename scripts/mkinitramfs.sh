@@ -78,6 +78,7 @@ cp "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$stage/usr/sbin/"
 mkdir -p "$stage/selftests/vm"
 cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
+cp "$top/selftests/kmod/ktun_kclient.ko" "$stage/selftests/"
 for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$build"/selftests/*; do
 	copy_libs "$f"
 done

@@ -71,7 +71,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	in_a timeout 60 $TAP $((port + 1)) $B4 $port "$MARK" $(gcm $c) >tap.out 2>&1 &
 	tap=$!
 	printf '%s-from-openssl' "$MARK" >up.bin
-	feed up.bin | in_a timeout 30 openssl s_client -quiet -no_ign_eof -tls1_2 \
+	feed up.bin | in_a timeout 30 openssl s_client -quiet -no_ign_eof -nocommands -tls1_2 \
 		-connect 127.0.0.1:$((port + 1)) -cipher "$(ossl $c)" -cert $PKI/a-ec.crt \
 		-key $PKI/a-ec.key -CAfile $PKI/ca.crt -verify_return_error \
 		>cli.out 2>cli.err &
@@ -87,6 +87,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 		not_ok "openssl s_client -> kernel ktun server (echo), $c"
 		diag "tap $taprc: $(cat tap.out)"
 		diag "client: $(head -c 300 cli.err)"
+		diag "client got $(wc -c <cli.out) bytes: $(head -c 100 cli.out | od -c | head -3)"
 	fi
 	kill $serve
 	in_b ktun policy flush

@@ -117,7 +117,8 @@ static void *send_thread(void *arg)
 	return NULL;
 }
 
-static void recv_all(int fd, uint8_t *buf, size_t size)
+/* Reads the echo; returns how much came before EOF. */
+static size_t recv_all(int fd, uint8_t *buf, size_t size)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -130,10 +131,7 @@ static void recv_all(int fd, uint8_t *buf, size_t size)
 			break;
 		off += n;
 	}
-	if (off != size) {
-		printf("error: echo ended after %zu of %zu bytes\n", off, size);
-		exit(1);
-	}
+	return off;
 }
 
 static void run_threaded(int fd, const uint8_t *data, uint8_t *back, size_t size,
@@ -141,12 +139,18 @@ static void run_threaded(int fd, const uint8_t *data, uint8_t *back, size_t size
 {
 	struct sender s = { .fd = fd, .data = data, .size = size, .file = file };
 	pthread_t t;
+	size_t got;
 
 	pthread_create(&t, NULL, send_thread, &s);
-	recv_all(fd, back, size);
+	got = recv_all(fd, back, size);
+	/* A reset may show as EOF here and as its errno to the sender. */
 	pthread_join(t, NULL);
 	if (s.err)
 		fail(file ? "sendfile" : "write", s.err);
+	if (got != size) {
+		printf("error: echo ended after %zu of %zu bytes\n", got, size);
+		exit(1);
+	}
 }
 
 static void run_epoll(int fd, const uint8_t *data, uint8_t *back, size_t size)

@@ -90,6 +90,12 @@ static const char *cipher_name(uint32_t c)
 	return "none";
 }
 
+/* The record-layer version kTLS runs (TLS_1_2_VERSION, TLS_1_3_VERSION). */
+static const char *version_name(uint16_t v)
+{
+	return v == 0x0304 ? "tls1.3" : v == 0x0303 ? "tls1.2" : "unknown";
+}
+
 static void conn_text(const struct conn *c)
 {
 	bool v6 = c->family == AF_INET6;
@@ -100,7 +106,8 @@ static void conn_text(const struct conn *c)
 	printf(" %s %s owner %s policy %u", pick(state_names, 4, c->state),
 	       pick(role_names, 3, c->role), owner_name(c->owner), c->policy);
 	if (c->state == KTUN_CONN_STATE_SECURE)
-		printf(" tls1.2 %s peer %s handshake %.1fms", cipher_name(c->cipher),
+		printf(" %s %s peer %s handshake %.1fms", version_name(c->version),
+		       cipher_name(c->cipher),
 		       c->peer ? c->peer : "?", c->hs_usec / 1000.0);
 	if (c->state == KTUN_CONN_STATE_FAILED)
 		printf(" error %s", strerror(c->error));
@@ -126,7 +133,7 @@ static void conn_json(struct jw *w, const struct conn *c, const char *event)
 	jw_str(w, "state", pick(state_names, 4, c->state));
 	jw_uint(w, "policy-id", c->policy);
 	if (c->state == KTUN_CONN_STATE_SECURE) {
-		jw_str(w, "version", "tls1.2");
+		jw_str(w, "version", version_name(c->version));
 		jw_str(w, "cipher", cipher_name(c->cipher));
 		jw_str(w, "peer-identity", c->peer ? c->peer : "");
 		jw_uint(w, "hs-usec", c->hs_usec);
@@ -161,6 +168,9 @@ int cmd_conn(int argc, char **argv)
 
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show") && strcmp(argv[0], "list")))
 		return usage_err("unknown conn command \"%s\"", argv[0]);
+	ret = ktun_connect(&k);
+	if (ret)
+		return ret;
 	if (opts.json)
 		jw_begin(&w, NULL, '[');
 	ret = ktun_send(&k, ktnl_req(&k, buf, KTUN_CMD_CONN_GET, NLM_F_DUMP), conn_cb,

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/ktun.h>
@@ -62,6 +63,11 @@ static int write_file(const char *path, const unsigned char *data, bool secret)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, secret ? 0600 : 0644);
 	size_t len = strlen((const char *)data);
 
+	/* An existing file keeps its mode on O_TRUNC: a key must not. */
+	if (fd >= 0 && secret && fchmod(fd, 0600)) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
 		fprintf(stderr, "ktun: pki: cannot write %s: %s\n", path, strerror(errno));
 		return KTUN_EXIT_FAIL;

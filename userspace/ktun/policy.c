@@ -409,6 +409,12 @@ static int talk_and_print(struct ktnl *k, struct nlmsghdr *nlh,
 	struct show_ctx ctx = { .w = { .f = stdout } };
 	int err;
 
+	/* No "[]" on stdout when the module cannot even be reached. */
+	if (!k->nl) {
+		err = ktun_connect(k);
+		if (err)
+			return err;
+	}
 	if (opts.json && list)
 		jw_begin(&ctx.w, NULL, '[');
 	err = ktun_send(k, nlh, policy_cb, &ctx, what);

@@ -32,7 +32,6 @@
 
 struct cfg {
 	char ca[256], cert[256], key[256];
-	bool verbose;
 };
 
 /* One handshake in flight. */
@@ -45,6 +44,7 @@ struct hs {
 };
 
 static struct ktnl nl;
+static bool verbose;
 static struct kt_tls_conf *tls_conf;
 static struct hs *handshakes;
 static unsigned long n_ok, n_failed;
@@ -239,6 +239,8 @@ static void on_start(const struct nlmsghdr *nlh)
 		 tb[KTUN_A_HS_POLICY_ID] ? mnl_attr_get_u32(tb[KTUN_A_HS_POLICY_ID]) : 0);
 	h->next = handshakes;
 	handshakes = h;
+	if (verbose)
+		say("%s: started", h->desc);
 	h->tls = kt_hs_new(tls_conf, &p, err, sizeof(err));
 	if (!h->tls) {
 		send_fail(h, &none, err);
@@ -425,7 +427,7 @@ int main(int argc, char **argv)
 		case 'a': snprintf(ca, sizeof(ca), "%s", optarg); break;
 		case 'e': snprintf(cert, sizeof(cert), "%s", optarg); break;
 		case 'k': snprintf(key, sizeof(key), "%s", optarg); break;
-		case 'v': c.verbose = true; break;
+		case 'v': verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ktund %s\n", KTUND_VERSION); return 0;
 		default: fputs(usage, stderr); return 2;
