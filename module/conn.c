@@ -131,6 +131,7 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	do {
 		conn->id = ++kn->next_hs_id;
 	} while (!conn->id);
+	WRITE_ONCE(conn->num, conn->sk->sk_num);
 	list_add_tail(&conn->net_node, &kn->conns);
 	kn->n_conns++;
 	conn->linked = true;
@@ -221,12 +222,12 @@ static void ktun_conn_log(struct ktun_conn *conn, const char *result)
 	if (sk->sk_family == AF_INET6)
 		pr_info("ktun: %s [%pI6c]:%u -> [%pI6c]:%u policy %u: %s\n",
 			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
-			&sk->sk_v6_rcv_saddr, sk->sk_num, &sk->sk_v6_daddr,
+			&sk->sk_v6_rcv_saddr, ktun_conn_port(conn), &sk->sk_v6_daddr,
 			ntohs(sk->sk_dport), conn->policy_id, result);
 	else
 		pr_info("ktun: %s %pI4:%u -> %pI4:%u policy %u: %s\n",
 			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
-			&sk->sk_rcv_saddr, sk->sk_num, &sk->sk_daddr,
+			&sk->sk_rcv_saddr, ktun_conn_port(conn), &sk->sk_daddr,
 			ntohs(sk->sk_dport), conn->policy_id, result);
 }
 

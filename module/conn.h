@@ -38,6 +38,7 @@ struct ktun_conn {
 	struct sock *sk;
 	struct net *net;
 	u32 id;
+	u16 num;			/* local port, kept: sk_num is 0 once unhashed */
 	u8 role;			/* enum ktun_role */
 	u8 owner;			/* enum ktun_owner */
 	u8 state;			/* enum ktun_conn_state */
@@ -98,6 +99,12 @@ enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
 void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			int err, const char *why);
 void ktun_conn_drain_net(struct net *net);
+
+/* The local port, also after the socket was unhashed. */
+static inline u16 ktun_conn_port(const struct ktun_conn *conn)
+{
+	return READ_ONCE(conn->num) ?: READ_ONCE(conn->sk->sk_num);
+}
 
 static inline bool ktun_conn_get(struct ktun_conn *conn)
 {

@@ -202,6 +202,9 @@ static void ktun_hook_established(struct sock *sk, int oldstate)
 			ktun_hook_child(sk);
 		return;
 	}
+	/* connect() hashes the port after entering SYN_SENT. */
+	if (!READ_ONCE(conn->num))
+		WRITE_ONCE(conn->num, sk->sk_num);
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
 	    !READ_ONCE(conn->err))
 		ktun_relay_start(conn);

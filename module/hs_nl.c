@@ -21,13 +21,14 @@
 #define KTUN_HS_START_SIZE	(NLMSG_GOODSIZE + KTUN_MAX_IDENTS * \
 				 nla_total_size(KTUN_IDENT_MAX_LEN + 1))
 
-static int ktun_put_addrs(struct sk_buff *msg, const struct sock *sk,
+static int ktun_put_addrs(struct sk_buff *msg, const struct ktun_conn *conn,
 			  int afam, int alocal, int aremote, int alport, int arport)
 {
+	const struct sock *sk = conn->sk;
 	bool v6 = sk->sk_family == AF_INET6;
 
 	if (nla_put_u16(msg, afam, sk->sk_family) ||
-	    nla_put_u16(msg, alport, sk->sk_num) ||
+	    nla_put_u16(msg, alport, ktun_conn_port(conn)) ||
 	    nla_put_u16(msg, arport, ntohs(sk->sk_dport)))
 		return -EMSGSIZE;
 	if (v6)
@@ -57,7 +58,7 @@ int ktun_nl_hs_start(struct ktun_conn *conn)
 	    nla_put_u8(msg, KTUN_A_HS_ROLE, conn->role) ||
 	    nla_put_u32(msg, KTUN_A_HS_POLICY_ID, conn->policy_id) ||
 	    nla_put_u32(msg, KTUN_A_HS_CIPHERS, conn->ciphers) ||
-	    ktun_put_addrs(msg, conn->sk, KTUN_A_HS_FAMILY, KTUN_A_HS_LOCAL_ADDR,
+	    ktun_put_addrs(msg, conn, KTUN_A_HS_FAMILY, KTUN_A_HS_LOCAL_ADDR,
 			   KTUN_A_HS_REMOTE_ADDR, KTUN_A_HS_LOCAL_PORT,
 			   KTUN_A_HS_REMOTE_PORT))
 		goto err;
@@ -407,7 +408,7 @@ static int ktun_nl_conn_fill(struct sk_buff *skb, struct ktun_conn *conn,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, KTUN_A_CONN_ID, conn->id) ||
-	    ktun_put_addrs(skb, conn->sk, KTUN_A_CONN_FAMILY, KTUN_A_CONN_LOCAL_ADDR,
+	    ktun_put_addrs(skb, conn, KTUN_A_CONN_FAMILY, KTUN_A_CONN_LOCAL_ADDR,
 			   KTUN_A_CONN_REMOTE_ADDR, KTUN_A_CONN_LOCAL_PORT,
 			   KTUN_A_CONN_REMOTE_PORT) ||
 	    nla_put_u8(skb, KTUN_A_CONN_OWNER, conn->owner) ||

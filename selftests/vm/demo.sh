@@ -67,9 +67,13 @@ say "An unmodified echo server on host-b (socat), and a capture of veth-b"
 echo "host-b# socat TCP-LISTEN:9092,fork PIPE &"
 $IP netns exec host-b socat TCP-LISTEN:9092,reuseaddr,fork PIPE &
 $IP netns exec host-b socat TCP-LISTEN:8080,reuseaddr,fork PIPE &
-$IP netns exec host-b tcpdump -U -q -s 0 -i veth-b -w /tmp/demo.pcap \
-	tcp port 9092 2>/dev/null &
-sleep 1
+$IP netns exec host-b tcpdump -Z root -U --immediate-mode -q -s 0 -i veth-b \
+	-w /tmp/demo.pcap tcp port 9092 2>/tmp/tcpdump.log &
+tcpdump_pid=$!
+for _ in $(seq 50); do
+	grep -q "listening on" /tmp/tcpdump.log && break
+	sleep 0.1
+done
 
 say "An unmodified client on host-a sends a message and reads the echo"
 echo "host-a# echo '$SECRET' | socat - TCP:10.0.0.2:9092"
@@ -84,8 +88,8 @@ on a ktun conn show
 on b ktun conn show
 exec 9>&-
 sleep 1
-pkill tcpdump 2>/dev/null || kill "$(pidof tcpdump)" 2>/dev/null
-sleep 0.5
+kill $tcpdump_pid
+wait $tcpdump_pid 2>/dev/null
 
 say "On the wire: TLS records only; the message is nowhere in the capture"
 echo "# tcpdump -r demo.pcap -A | grep -c SECRET-PAYLOAD"
