@@ -12,7 +12,7 @@ hosts_up
 ktund_up a a-ec
 ktund_up b b-ec
 cd "$(mktemp -d)" || exit 1
-N=${KTUN_CONCURRENT:-150}
+N=${KTUN_CONCURRENT:-100}
 
 # Under TCG a handshake costs both daemons ~0.3 s of CPU: N of them queue
 # for a while, hence the long deadline.

@@ -71,12 +71,14 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	in_a timeout 60 $TAP $((port + 1)) $B4 $port "$MARK" $(gcm $c) >tap.out 2>&1 &
 	tap=$!
 	printf '%s-from-openssl' "$MARK" >up.bin
-	feed up.bin | in_a timeout 30 openssl s_client -quiet -no_ign_eof -nocommands -tls1_2 \
+	feed up.bin | in_a timeout 30 openssl s_client -quiet -nocommands -tls1_2 \
 		-connect 127.0.0.1:$((port + 1)) -cipher "$(ossl $c)" -cert $PKI/a-ec.crt \
 		-key $PKI/a-ec.key -CAfile $PKI/ca.crt -verify_return_error \
 		>cli.out 2>cli.err &
 	cli=$!
 	wait_for 20 grep -q "$MARK-from-openssl" cli.out
+	# -quiet ignores EOF on stdin: end the client once it has the echo.
+	kill $(pids_of a openssl) 2>/dev/null
 	touch done
 	wait $cli
 	wait $tap

@@ -6,6 +6,7 @@
  * per connection; the engine runs each handshake step synchronously, so a
  * thread-local pointer names the handshake the callback belongs to.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,27 @@ static int kt_export_keys(void *p, const unsigned char *ms,
 	return 0;
 }
 
+/* mbedTLS says only "Read/write of file failed": name the file and why. */
+static int kt_readable(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
 static int kt_load(struct kt_tls_conf *c, const char *ca, const char *cert,
 		   const char *key, char *err, size_t errlen)
 {
 	int ret;
+
+	if (kt_readable(ca, err, errlen) || kt_readable(cert, err, errlen) ||
+	    kt_readable(key, err, errlen))
+		return -1;
 
 	ret = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
 				    (const unsigned char *)"ktund", 5);

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gate_probe: what an owner sees of a connection ktun is still securing.
+ *
+ *   gate_probe HOST PORT
+ *
+ * Connects, then - while the test holds the handshake (its ktund is
+ * stopped) - tries every way to move or see data and prints one line per
+ * probe: "NAME RESULT" where RESULT is an errno name or a count.  Then it
+ * prints "waiting", does a blocking send and receive that must complete
+ * once the test lets the handshake finish, and prints "echo TEXT".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EAGAIN: return "EAGAIN";
+	case EINTR: return "EINTR";
+	case EPERM: return "EPERM";
+	case EBUSY: return "EBUSY";
+	case EINVAL: return "EINVAL";
+	default: return strerror(e);
+	}
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void set_timeo(int fd, int opt, long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* The errno of a call that returned -1, or 0 if it did not fail. */
+static int err_of(ssize_t ret)
+{
+	return ret < 0 ? errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT }, out;
+	struct pollfd pfd;
+	char buf[64] = "";
+	double t0;
+	int fd, ep, n;
+
+	if (argc != 3 || inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
+		fprintf(stderr, "usage: gate_probe IPV4 PORT\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	sin.sin_port = htons(atoi(argv[2]));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		printf("connect %s\n", ename(errno));
+		return 1;
+	}
+	printf("connect 0\n");
+
+	printf("recv-nonblock %s\n", ename(err_of(recv(fd, buf, 1, MSG_DONTWAIT))));
+	printf("send-nonblock %s\n", ename(err_of(send(fd, "x", 1, MSG_DONTWAIT))));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
+	printf("poll %d\n", poll(&pfd, 1, 500));
+	ep = epoll_create1(0);
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	printf("epoll %d\n", epoll_wait(ep, &out, 1, 300));
+
+	set_timeo(fd, SO_RCVTIMEO, 300);
+	t0 = now();
+	n = err_of(recv(fd, buf, 1, 0));
+	printf("recv-rcvtimeo %s %s\n", ename(n), now() - t0 >= 0.25 ? "waited" : "early");
+	set_timeo(fd, SO_SNDTIMEO, 300);
+	t0 = now();
+	n = err_of(send(fd, "x", 1, 0));
+	printf("send-sndtimeo %s %s\n", ename(n), now() - t0 >= 0.25 ? "waited" : "early");
+
+	set_timeo(fd, SO_RCVTIMEO, 0);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	printf("recv-signal %s\n", ename(err_of(recv(fd, buf, 1, 0))));
+	printf("ulp %s\n", ename(err_of(setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3))));
+
+	set_timeo(fd, SO_SNDTIMEO, 0);
+	printf("waiting\n");
+	if (send(fd, "hello", 5, 0) != 5) {
+		printf("send %s\n", ename(errno));
+		return 1;
+	}
+	n = recv(fd, buf, 5, MSG_WAITALL);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("echo %s\n", n == 5 ? buf : ename(errno));
+	close(fd);
+	return 0;
+}
