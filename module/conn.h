@@ -75,7 +75,7 @@ struct ktun_conn {
 
 	/* Reported by conn-get. */
 	u64 hs_usec;
-	u64 tx_base, rx_base;
+	u64 tx_seq0, rx_seq0;		/* record numbers at install */
 	u16 version;
 	u32 cipher;
 	char peer[KTUN_IDENT_MAX_LEN + 6];

@@ -9,6 +9,7 @@
  * fails closed.  Key attributes are only ever received, never sent.
  */
 #include <linux/netlink.h>
+#include <linux/unaligned.h>
 #include <net/genetlink.h>
 #include <net/tcp.h>
 #include <linux/tls.h>
@@ -379,6 +380,8 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!err) {
 		conn->version = TLS_1_2_VERSION;
 		conn->cipher = cipher;
+		conn->tx_seq0 = be64_to_cpu(nla_get_be64(info->attrs[KTUN_A_HS_TX_SEQ]));
+		conn->rx_seq0 = be64_to_cpu(nla_get_be64(info->attrs[KTUN_A_HS_RX_SEQ]));
 		conn->hs_usec = ktime_us_delta(ktime_get(), conn->start);
 		if (peer)
 			nla_strscpy(conn->peer, peer, sizeof(conn->peer));
@@ -394,6 +397,28 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	ktun_conn_put(conn);
 	return err;
+}
+
+/*
+ * Records kTLS moved since the install: its next record numbers minus
+ * ours at install.  The tls context is freed after an RCU grace period,
+ * and taken off the socket (NULL) when it closes.
+ */
+static int ktun_put_records(struct sk_buff *skb, struct ktun_conn *conn)
+{
+	const struct inet_connection_sock *icsk = inet_csk(conn->sk);
+	const struct tls_context *ctx;
+	u64 tx = 0, rx = 0;
+
+	rcu_read_lock();
+	ctx = rcu_dereference(icsk->icsk_ulp_data);
+	if (ctx) {
+		tx = get_unaligned_be64(ctx->tx.rec_seq) - conn->tx_seq0;
+		rx = get_unaligned_be64(ctx->rx.rec_seq) - conn->rx_seq0;
+	}
+	rcu_read_unlock();
+	return nla_put_u64_64bit(skb, KTUN_A_CONN_TX_RECORDS, tx, 0) ?:
+	       nla_put_u64_64bit(skb, KTUN_A_CONN_RX_RECORDS, rx, 0);
 }
 
 static int ktun_nl_conn_fill(struct sk_buff *skb, struct ktun_conn *conn,
@@ -422,7 +447,8 @@ static int ktun_nl_conn_fill(struct sk_buff *skb, struct ktun_conn *conn,
 	    (nla_put_u16(skb, KTUN_A_CONN_VERSION, conn->version) ||
 	     nla_put_u32(skb, KTUN_A_CONN_CIPHER, conn->cipher) ||
 	     nla_put_string(skb, KTUN_A_CONN_PEER_IDENTITY, conn->peer) ||
-	     nla_put_u64_64bit(skb, KTUN_A_CONN_HS_USEC, conn->hs_usec, 0)))
+	     nla_put_u64_64bit(skb, KTUN_A_CONN_HS_USEC, conn->hs_usec, 0) ||
+	     ktun_put_records(skb, conn)))
 		goto err;
 	if (state == KTUN_CONN_STATE_FAILED &&
 	    nla_put_u32(skb, KTUN_A_CONN_ERROR, READ_ONCE(conn->err)))

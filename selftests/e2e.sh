@@ -67,6 +67,13 @@ check "conn show on b: server side" eval \
 	"in_b ktun -j conn show | jq -e '.[0].role == \"server\" and .[0].\"peer-identity\" == \"uri:spiffe://example.org/a\"' >/dev/null"
 expect 0 "secure client owner user policy .* peer uri:spiffe://example.org/b" \
 	"conn show text line" in_a ktun conn show
+# Records each way: three separate writes are three TLS records, and what
+# a sent is what b's kTLS has received (its echo server reads it all).
+for i in 1 2 3; do printf 'record %s\n' $i >&9; sleep 0.3; done
+recs() { in_$1 ktun -j conn show | jq ".[0].\"$2\""; }
+check "conn show counts the TLS records: a sent 3, b received them" \
+	wait_for 10 eval '[ "$(recs a tx-records)" = 3 ] && [ "$(recs b rx-records)" = 3 ]'
+expect 0 "records tx 3 rx [0-9]+" "conn show text shows the records" in_a ktun conn show
 exec 9>&-
 rm -f /tmp/hold
 check "one log line per handshake in ktund" grep -q "ok after .* peer uri:spiffe://example.org/b" /tmp/ktund-a.log

@@ -43,4 +43,20 @@ wait $probe
 probe_is echo hello
 check "the connection was secured" \
 	eval "dmesg | grep -q 'connect .* -> $B4:7800 policy [0-9]*: secured'"
+
+# TCP Fast Open: a's client may put data in the SYN without a cookie
+# (0x5), b accepts it (0x2).  To a matched port the SYN must carry none.
+in_a sysctl -qw net.ipv4.tcp_fastopen=5
+in_b sysctl -qw net.ipv4.tcp_fastopen=3
+in_b $XFER serve 7801 copy &
+wait_for 5 listening b 7801
+capture b "$PWD/tfo.pcap" "tcp port 7800 or tcp port 7801"
+probe_tfo() { in_a timeout 20 /selftests/gate_probe $B4 "$1" tfo "$2-$MARK"; }
+probe_tfo 7801 plain >/dev/null
+probe_tfo 7800 secret >tfo.out
+capture_stop
+check "TFO to an unmatched port carries its data in the SYN (the probe works)" \
+	grep -q "plain-$MARK" tfo.pcap
+same "TFO to a matched port: no data crossed the wire" 0 "$(grep -c "secret-$MARK" tfo.pcap)"
+diag "matched TFO sendto: $(cat tfo.out)"
 done_testing

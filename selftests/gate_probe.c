@@ -3,12 +3,17 @@
  * gate_probe: what an owner sees of a connection ktun is still securing.
  *
  *   gate_probe HOST PORT
+ *   gate_probe HOST PORT tfo TEXT
  *
  * Connects, then - while the test holds the handshake (its ktund is
  * stopped) - tries every way to move or see data and prints one line per
  * probe: "NAME RESULT" where RESULT is an errno name or a count.  Then it
  * prints "waiting", does a blocking send and receive that must complete
  * once the test lets the handshake finish, and prints "echo TEXT".
+ *
+ * With "tfo TEXT" it only connects with TCP Fast Open, TEXT as the SYN's
+ * data (sendto MSG_FASTOPEN), and prints "tfo RESULT"; the test looks
+ * for TEXT in a capture of the SYN.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,13 +78,20 @@ int main(int argc, char **argv)
 	double t0;
 	int fd, ep, n;
 
-	if (argc != 3 || inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
-		fprintf(stderr, "usage: gate_probe IPV4 PORT\n");
+	if ((argc != 3 && argc != 5) ||
+	    inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
+		fprintf(stderr, "usage: gate_probe IPV4 PORT [tfo TEXT]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	sin.sin_port = htons(atoi(argv[2]));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (argc == 5 && !strcmp(argv[3], "tfo")) {
+		n = err_of(sendto(fd, argv[4], strlen(argv[4]), MSG_FASTOPEN | MSG_NOSIGNAL,
+				  (struct sockaddr *)&sin, sizeof(sin)));
+		printf("tfo %s\n", ename(n));
+		return 0;
+	}
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		printf("connect %s\n", ename(errno));
 		return 1;

@@ -31,7 +31,7 @@ struct conn {
 	uint32_t id, policy, cipher, error;
 	uint16_t family, lport, rport, version;
 	uint8_t owner, role, state;
-	uint64_t hs_usec, tx, rx;
+	uint64_t hs_usec, tx, rx, tx_rec, rx_rec;
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 	const char *peer;
 	const char *reason;
@@ -68,6 +68,8 @@ static void conn_parse(const struct nlmsghdr *nlh, struct conn *c)
 		case KTUN_A_CONN_HS_USEC: c->hs_usec = mnl_attr_get_u64(a); break;
 		case KTUN_A_CONN_TX_BYTES: c->tx = mnl_attr_get_u64(a); break;
 		case KTUN_A_CONN_RX_BYTES: c->rx = mnl_attr_get_u64(a); break;
+		case KTUN_A_CONN_TX_RECORDS: c->tx_rec = mnl_attr_get_u64(a); break;
+		case KTUN_A_CONN_RX_RECORDS: c->rx_rec = mnl_attr_get_u64(a); break;
 		case KTUN_A_CONN_PEER_IDENTITY:
 			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 				c->peer = mnl_attr_get_str(a);
@@ -112,6 +114,8 @@ static void conn_text(const struct conn *c)
 	if (c->state == KTUN_CONN_STATE_FAILED)
 		printf(" error %s", strerror(c->error));
 	printf(" tx %" PRIu64 " rx %" PRIu64, c->tx, c->rx);
+	if (c->state == KTUN_CONN_STATE_SECURE)
+		printf(" records tx %" PRIu64 " rx %" PRIu64, c->tx_rec, c->rx_rec);
 	if (c->reason)
 		printf(" reason \"%s\"", c->reason);
 	putchar('\n');
@@ -142,6 +146,10 @@ static void conn_json(struct jw *w, const struct conn *c, const char *event)
 		jw_uint(w, "error", c->error);
 	jw_uint(w, "tx-bytes", c->tx);
 	jw_uint(w, "rx-bytes", c->rx);
+	if (c->state == KTUN_CONN_STATE_SECURE) {
+		jw_uint(w, "tx-records", c->tx_rec);
+		jw_uint(w, "rx-records", c->rx_rec);
+	}
 	if (c->reason)
 		jw_str(w, "reason", c->reason);
 	jw_end(w, '}');
