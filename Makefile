@@ -34,7 +34,8 @@ KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/
 SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/selftests
 SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
 		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap \
-		 $(BUILD)/selftests/xfer $(BUILD)/selftests/gate_probe
+		 $(BUILD)/selftests/xfer $(BUILD)/selftests/gate_probe \
+		 $(BUILD)/selftests/rds_xfer
 KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
 .PHONY: all module userspace selftests deps check check-static demo vm-shell \
@@ -71,6 +72,10 @@ $(BUILD)/selftests/tls_tap: selftests/tls_tap.c
 $(BUILD)/selftests/xfer: selftests/xfer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/selftests/rds_xfer: selftests/rds_xfer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 $(BUILD)/selftests/gate_probe: selftests/gate_probe.c
 	@mkdir -p $(dir $@)

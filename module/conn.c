@@ -179,6 +179,8 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
+	if (conn->pinned)
+		module_put(THIS_MODULE);
 	ktun_conn_put(conn);		/* the tables' reference */
 	return true;
 }

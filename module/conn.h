@@ -47,6 +47,8 @@ struct ktun_conn {
 	bool want_record;		/* the daemon waits for a record */
 	bool started;			/* hs-start was sent */
 	bool daemon_gave_up;		/* the daemon sent hs-fail */
+	bool pinned;			/* holds a module reference (kernel owner) */
+	unsigned long reading;		/* bit 0: readsock.c is inside kTLS */
 	int err;			/* what the owner sees after failure */
 	const char *why;		/* and the log line's reason */
 	wait_queue_head_t wq;		/* the owner waits here for a verdict */
@@ -140,6 +142,11 @@ void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason);
 void ktun_nl_conn_event(struct ktun_conn *conn, u8 cmd, const char *reason);
 int ktun_hs_nl_init(void);
 void ktun_hs_nl_exit(void);
+
+/* The read_sock redirect (readsock.c). */
+int ktun_readsock_init(void);
+void ktun_readsock_exit(void);
+void ktun_readsock_kick(struct ktun_conn *conn);
 
 /* Hooks (hook.c). */
 int ktun_hook_init(void);

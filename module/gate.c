@@ -447,11 +447,24 @@ void ktun_gate_publish(struct ktun_conn *conn)
 	module_put(THIS_MODULE);
 }
 
-/* Wakes everyone waiting in the gate, and poll()ers. */
+/*
+ * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel owner
+ * learnt of ESTABLISHED from TCP already (RDS-TCP would take a second
+ * report as a reason to reconnect): it gets write space, which makes it
+ * retry the sends the gate refused with -EAGAIN.
+ */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
+	struct sock *sk = conn->sk;
+
 	wake_up_all(&conn->wq);
-	conn->sk->sk_state_change(conn->sk);
+	if (conn->owner == KTUN_OWNER_KERNEL) {
+		sk->sk_write_space(sk);
+		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+			ktun_readsock_kick(conn);
+	} else {
+		sk->sk_state_change(sk);
+	}
 }
 
 /*

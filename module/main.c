@@ -27,12 +27,17 @@ static int __init ktun_init(void)
 	err = ktun_netlink_init();
 	if (err)
 		goto err_hs_nl;
-	err = ktun_hook_init();
+	err = ktun_readsock_init();
 	if (err)
 		goto err_netlink;
+	err = ktun_hook_init();
+	if (err)
+		goto err_readsock;
 	pr_info("ktun: loaded\n");
 	return 0;
 
+err_readsock:
+	ktun_readsock_exit();
 err_netlink:
 	ktun_netlink_exit();
 err_hs_nl:
@@ -45,14 +50,16 @@ err_wq:
 }
 
 /*
- * Gated sockets and listeners hold module references, so this runs only
- * when none is left; secured connections keep working (their ops are
- * tls's).  Order: no new connections (hook), no daemon messages (family),
+ * Gated sockets and listeners hold module references, and so do secured
+ * kernel-owned connections (their reads go through readsock.c), so this
+ * runs only when none is left; secured user connections keep working
+ * (their ops are tls's).  Order: no new connections (hook), no daemon messages (family),
  * then each namespace fails and forgets its connections (pernet exit).
  */
 static void __exit ktun_exit(void)
 {
 	ktun_hook_exit();
+	ktun_readsock_exit();
 	ktun_netlink_exit();
 	ktun_hs_nl_exit();
 	ktun_netns_exit();

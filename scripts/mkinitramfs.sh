@@ -20,7 +20,7 @@ BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256
 # Kernel modules the tests load (dependencies follow): kTLS and the AEADs
 # it asks the crypto API for by name (autoloaded through /sbin/modprobe).
 MODS="veth tls gcm ghash-clmulni-intel aesni_intel chacha20poly1305
-      chacha-x86_64 poly1305-x86_64 seqiv"
+      chacha-x86_64 poly1305-x86_64 seqiv rds rds_tcp kcm"
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read_sock redirect: in-kernel readers that call tcp_read_sock()
+ * directly (RDS-TCP's receive path) would read a ktun socket's TCP queue
+ * raw - handshake bytes while it is being secured, ciphertext after - and
+ * tls owns that queue.  An ftrace hook on tcp_read_sock() sends such calls
+ * on a ktun connection to ktun_read_sock() instead, which hands out nothing
+ * until the connection is secure and then reads through kTLS's read_sock
+ * (tls_sw_read_sock), so the reader gets the plaintext records.
+ *
+ * Calls from tls itself (its strparser reads the records with
+ * tcp_read_sock) and from ktun (the relay reads handshake records) are
+ * left alone; they are told apart by the caller's address (kallsyms names
+ * the module of a call site the first time it is seen).
+ * ktun_read_sock() must not tail-call tcp_read_sock(): the hook would then
+ * see the original caller again and redirect forever.  It holds the
+ * connection across the call and drops it after, which rules that out.
+ *
+ * Switch: module parameter redirect_read_sock (read at load).  The upstream
+ * fix that makes this file unnecessary: RDS-TCP reading with
+ * sock->ops->read_sock(), as strparser (KCM) already does, instead of
+ * calling tcp_read_sock() (net/rds/tcp_recv.c, rds_tcp_read_sock()).
+ */
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <net/tcp.h>
+#include <net/tls.h>
+
+#include "conn.h"
+#include "ktun.h"
+
+static bool redirect_read_sock = true;
+module_param(redirect_read_sock, bool, 0444);
+MODULE_PARM_DESC(redirect_read_sock,
+		 "Send direct tcp_read_sock() calls on ktun sockets (RDS-TCP) through kTLS (default: on)");
+
+static bool ktun_rs_registered;
+
+/* The reader's view of a ktun connection: plaintext records or nothing. */
+static int ktun_read_sock(struct sock *sk, read_descriptor_t *desc,
+			  sk_read_actor_t actor)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+	int ret = 0;
+
+	if (!conn)	/* unlinked since the hook looked: plain TCP again */
+		return tcp_read_sock(sk, desc, actor);
+	/*
+	 * tls_sw_read_sock() tells the owner of each record it finds ready
+	 * (saved sk_data_ready), and RDS's data_ready reads again: such a
+	 * nested read returns nothing - the outer one is already reading,
+	 * and a second tls reader would wait for it, in softirq.
+	 */
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
+	    !test_and_set_bit(0, &conn->reading)) {
+		ret = conn->final_ops->read_sock(sk, desc, actor);
+		clear_bit(0, &conn->reading);
+	}
+	/* Not a tail call: the reference is dropped after the read. */
+	ktun_conn_put(conn);
+	return ret;
+}
+
+/*
+ * Call sites of tcp_read_sock() seen so far, by verdict: few exist (tls's
+ * strparser, RDS, ...), so after the first call from a site its verdict
+ * is one lookup.  Slots are claimed with cmpxchg and never change.
+ */
+#define KTUN_RS_SITES	16
+static unsigned long ktun_rs_exempt[KTUN_RS_SITES];
+static unsigned long ktun_rs_redirect[KTUN_RS_SITES];
+
+static int ktun_rs_find(const unsigned long *sites, unsigned long caller)
+{
+	unsigned long s;
+	int i;
+
+	for (i = 0; i < KTUN_RS_SITES; i++) {
+		s = READ_ONCE(sites[i]);
+		if (s == caller)
+			return 1;
+		if (!s)
+			return 0;
+	}
+	return 0;
+}
+
+static void ktun_rs_remember(unsigned long *sites, unsigned long caller)
+{
+	int i;
+
+	for (i = 0; i < KTUN_RS_SITES; i++)
+		if (!cmpxchg(&sites[i], 0, caller) || READ_ONCE(sites[i]) == caller)
+			return;
+}
+
+/*
+ * tls's own reads are exempt; the module-address helpers are not exported,
+ * so the first call from a site asks kallsyms ("func+0x../0x.. [tls]").
+ */
+static noinline bool ktun_rs_classify(unsigned long caller)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	bool exempt;
+
+	sprint_symbol(sym, caller);
+	exempt = strstr(sym, " [tls]") || !strncmp(sym, "tls_", 4);
+	ktun_rs_remember(exempt ? ktun_rs_exempt : ktun_rs_redirect, caller);
+	return exempt;
+}
+
+static bool ktun_rs_caller_exempt(unsigned long caller)
+{
+	if (within_module(caller, THIS_MODULE) ||
+	    ktun_rs_find(ktun_rs_exempt, caller))
+		return true;
+	if (ktun_rs_find(ktun_rs_redirect, caller))
+		return false;
+	return ktun_rs_classify(caller);
+}
+
+static void notrace ktun_rs_hook(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct ktun_conn *conn;
+	struct sock *sk;
+
+	if (!regs || !atomic_read(&ktun_live_conns) ||
+	    ktun_rs_caller_exempt(parent_ip))
+		return;
+	sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	conn = ktun_conn_lookup(sk);
+	if (!conn)
+		return;
+	ktun_conn_put(conn);
+	instruction_pointer_set(regs, (unsigned long)ktun_read_sock);
+}
+
+/*
+ * Called once a kernel-owned connection is secure.  A record that became
+ * ready while kTLS was being installed was announced to the owner (tls
+ * calls its sk_data_ready once per record) when ktun_read_sock() still
+ * handed out nothing, and tls will not announce it again: do it now, as
+ * tls would, under the socket's BH lock.  If a process-context reader
+ * owns the socket, it is reading already.
+ */
+void ktun_readsock_kick(struct ktun_conn *conn)
+{
+	struct sock *sk = conn->sk;
+	struct tls_sw_context_rx *rx;
+	struct tls_context *ctx;
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	ctx = tls_get_ctx(sk);
+	if (ctx && ctx->rx_conf == TLS_SW && !sock_owned_by_user(sk)) {
+		rx = tls_sw_ctx_rx(ctx);
+		if (READ_ONCE(rx->strp.msg_ready))
+			rx->saved_data_ready(sk);
+	}
+	bh_unlock_sock(sk);
+	local_bh_enable();
+}
+
+static struct ftrace_ops ktun_rs_ops = {
+	.func	= ktun_rs_hook,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		  FTRACE_OPS_FL_RECURSION,
+};
+
+int __init ktun_readsock_init(void)
+{
+	int err;
+
+	if (!redirect_read_sock) {
+		pr_info("ktun: read_sock redirect off: in-kernel readers that call tcp_read_sock() directly (RDS-TCP) will not work over ktun\n");
+		return 0;
+	}
+	err = ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 0, 0);
+	if (err)
+		return err;
+	err = register_ftrace_function(&ktun_rs_ops);
+	if (err) {
+		ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 1, 0);
+		return err;
+	}
+	ktun_rs_registered = true;
+	return 0;
+}
+
+void ktun_readsock_exit(void)
+{
+	if (!ktun_rs_registered)
+		return;
+	unregister_ftrace_function(&ktun_rs_ops);
+	ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 1, 0);
+}

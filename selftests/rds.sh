@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# RDS over TCP through ktun: RDS's kernel sockets (port 16385) between the
+# two hosts become kTLS connections with no change to RDS or its users.
+# rds_xfer exchanges checksummed messages both ways, under a capture that
+# must show TLS records and never the payload marker; RDS reads its socket
+# with tcp_read_sock() directly, which only works through readsock.c.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
+RDS=/selftests/rds_xfer
+cleanup() {
+	hosts_down
+	rmmod rds_tcp rds 2>/dev/null
+}
+trap cleanup EXIT
+rm -f /tmp/ktund-*.log
+hosts_up
+ktund_up a a-ec
+ktund_up b b-ec
+cd "$(mktemp -d)" || exit 1
+
+# RDS-TCP's kernel sockets, both directions, on both hosts.
+rds_policy() {	# HOST PEER-ADDR PEER-NAME
+	in_$1 ktun policy add remote "$2" rport 16385 dir out owner kernel \
+		peer-uri "spiffe://example.org/$3" >/dev/null &&
+	in_$1 ktun policy add remote "$2" lport 16385 dir in owner kernel \
+		peer-uri "spiffe://example.org/$3" >/dev/null
+}
+check "RDS policies on both hosts" eval 'rds_policy a $B4 b && rds_policy b $A4 a'
+# rds_tcp opens its listeners when it loads: after the policies, so that
+# they are gated (see Documentation/admin-guide.md).
+check "rds_tcp loads" modprobe rds_tcp
+wait_for 5 listening a 16385
+
+capture b "$PWD/rds.pcap" "tcp port 16385"
+in_b $RDS echo $B4 4000 >echo-b.out 2>&1 &
+in_a $RDS echo $A4 4001 >echo-a.out 2>&1 &
+sleep 0.5
+rds_ok() {	# DESC FROM-HOST LOCAL PEER PORT SIZE COUNT
+	expect 0 "^ok $7 x $6\$" "$1" in_$2 timeout 120 $RDS send "$3" "$4" "$5" "$6" "$7" "$MARK"
+}
+rds_ok "first RDS message a -> b (connection secured on demand)" a $A4 $B4 4000 100 1
+for size in 16 1000 65536; do
+	rds_ok "RDS a -> b: 200 x $size bytes echoed intact" a $A4 $B4 4000 $size 200
+done
+rds_ok "RDS a -> b: 2000 x 256 bytes" a $A4 $B4 4000 256 2000
+rds_ok "RDS a -> b: 4 x 1 MiB" a $A4 $B4 4000 1048560 4
+rds_ok "RDS b -> a: 200 x 4096 bytes" b $B4 $A4 4001 4096 200
+capture_stop
+
+json=$(in_a ktun -j conn show)
+check "conn show on a: RDS's kernel connection, secure, peer b" jq -e \
+	'any(.[]; .owner == "kernel" and .state == "secure" and
+	     (."remote-port" == 16385 or ."local-port" == 16385) and
+	     ."peer-identity" == "uri:spiffe://example.org/b" and ."rx-records" > 0)' <<<"$json"
+[ $? = 0 ] || diag "$json"
+expect 0 "[1-9][0-9]* application-data headers, marker absent" \
+	"capture: TLS records on port 16385, no RDS payload marker" \
+	$TAP scan rds.pcap "$MARK"
+check "no RDS connection was refused or failed" \
+	eval "! dmesg | grep -E 'ktun: .*(16385.*failed|refusing)'"
+done_testing
