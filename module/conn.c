@@ -56,12 +56,33 @@ static void ktun_conn_deadline(struct work_struct *work)
 	ktun_conn_put(conn);
 }
 
+static void ktun_conn_log(struct ktun_conn *conn, const char *result);
+
+/*
+ * Resets a secure kernel-owned connection whose policy went away: its
+ * owner (RDS, ...) reconnects, and the new connection meets the policies
+ * as they are now.
+ */
+static void ktun_conn_reset(struct ktun_conn *conn, int err, const char *why)
+{
+	char buf[300];
+
+	snprintf(buf, sizeof(buf), "reset: %s", why ?: "by ktun");
+	ktun_conn_log(conn, buf);
+	tcp_abort(conn->sk, err);
+}
+
 static void ktun_conn_fail_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn, fail_work);
 	const char *why = READ_ONCE(conn->why);
 	int err = READ_ONCE(conn->err) ?: ECONNRESET;
 
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
+		ktun_conn_reset(conn, err, why);
+		ktun_conn_put(conn);
+		return;
+	}
 	ktun_conn_fail(conn, err, why ?: "connection closed during the handshake");
 	if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
 		ktun_conn_unlink(conn);
@@ -217,10 +238,18 @@ struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id)
 	return found;
 }
 
+/*
+ * One line per handshake - but a peer or an in-kernel owner retrying in
+ * a loop must not flood the log: at most 100 lines per 5 s.
+ */
+static DEFINE_RATELIMIT_STATE(ktun_log_rs, 5 * HZ, 100);
+
 static void ktun_conn_log(struct ktun_conn *conn, const char *result)
 {
 	struct sock *sk = conn->sk;
 
+	if (!__ratelimit(&ktun_log_rs))
+		return;
 	if (sk->sk_family == AF_INET6)
 		pr_info("ktun: %s [%pI6c]:%u -> [%pI6c]:%u policy %u: %s\n",
 			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
@@ -279,7 +308,8 @@ void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
 /*
  * Fails the handshakes of @net that @f selects: those of daemon @portid
  * (or not yet started) for KTUN_FAIL_DAEMON, of policy @id for
- * KTUN_FAIL_POLICY, all of them for KTUN_FAIL_ALL.
+ * KTUN_FAIL_POLICY, all of them for KTUN_FAIL_ALL.  For the last two,
+ * secure kernel-owned connections are reset as well.
  */
 void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			int err, const char *why)
@@ -289,7 +319,12 @@ void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 
 	spin_lock_bh(&kn->conn_lock);
 	list_for_each_entry(conn, &kn->conns, net_node) {
-		if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+		u8 state = READ_ONCE(conn->state);
+
+		/* Kernel owners reconnect by themselves: reset them too. */
+		if (state != KTUN_CONN_STATE_HANDSHAKE &&
+		    (state != KTUN_CONN_STATE_SECURE || f == KTUN_FAIL_DAEMON ||
+		     conn->owner != KTUN_OWNER_KERNEL))
 			continue;
 		if (f == KTUN_FAIL_DAEMON && READ_ONCE(conn->started) &&
 		    READ_ONCE(conn->daemon_portid) != id)

@@ -65,6 +65,8 @@ struct ktun_conn {
 	const struct proto_ops *orig_ops;
 	const struct proto_ops *final_ops;
 	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);	/* kernel clients */
+	bool held_established;		/* ESTABLISHED not yet reported */
 
 	/* Handshake relay. */
 	struct work_struct relay_work;

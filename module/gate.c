@@ -316,7 +316,11 @@ static int ktun_gate_release(struct socket *sock)
 	return ops->release(sock);
 }
 
-/* do_accept() gave @newsock our ops; it keeps them only if still gated. */
+/*
+ * do_accept() gave @newsock our ops; it keeps them only if still gated.
+ * kernel_accept() (RDS) sets them only after we return, so its sockets
+ * keep the gate, which forwards to the final ops once secure.
+ */
 static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 			    struct sock *sk2, struct ktun_conn *conn)
 {
@@ -328,8 +332,15 @@ static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 	newsock->state = SS_CONNECTED;
 	release_sock(sk2);
 	if (!conn) {
-		WRITE_ONCE(newsock->ops, ktun_orig(sk2));
-		module_put(THIS_MODULE);
+		/*
+		 * do_accept() set our ops and took a reference for them
+		 * before calling us; kernel_accept() sets both after we
+		 * return (then the gate just passes calls through).
+		 */
+		if (ktun_is_gate(READ_ONCE(newsock->ops))) {
+			WRITE_ONCE(newsock->ops, ktun_orig(sk2));
+			module_put(THIS_MODULE);
+		}
 		return;
 	}
 	conn->sock = newsock;
@@ -448,10 +459,11 @@ void ktun_gate_publish(struct ktun_conn *conn)
 }
 
 /*
- * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel owner
- * learnt of ESTABLISHED from TCP already (RDS-TCP would take a second
- * report as a reason to reconnect): it gets write space, which makes it
- * retry the sends the gate refused with -EAGAIN.
+ * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel client
+ * now hears the ESTABLISHED that relay.c held back; an in-kernel server
+ * (RDS accepts before the handshake ends) must not hear it twice - RDS
+ * would reconnect.  Both get write space, to retry the sends the gate
+ * refused with -EAGAIN.
  */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
@@ -459,6 +471,9 @@ void ktun_gate_wake(struct ktun_conn *conn)
 
 	wake_up_all(&conn->wq);
 	if (conn->owner == KTUN_OWNER_KERNEL) {
+		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
+		    READ_ONCE(conn->held_established))
+			sk->sk_state_change(sk);	/* the owner's again */
 		sk->sk_write_space(sk);
 		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
 			ktun_readsock_kick(conn);

@@ -12,7 +12,8 @@
  * is a header (magic, sequence, size, FNV-1a of the payload) and a
  * pseudo-random payload with MARKER written every 4 KiB.
  * Output: "ok COUNT x SIZE" or "error: ...".  Exit: 0 ok, 1 mismatch or
- * usage, 3 a socket error, 4 a timeout (no echo within 20 s).
+ * usage, 3 a socket error, 4 a timeout (no echo within RDS_XFER_WAIT
+ * seconds, default 20).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -144,6 +145,8 @@ static int send_all(int argc, char **argv)
 	size_t size = strtoul(argv[5], NULL, 0);
 	long count = atol(argv[6]), i;
 	const char *marker = argc > 7 ? argv[7] : NULL;
+	const char *wait_s = getenv("RDS_XFER_WAIT");
+	int wait_ms = (wait_s ? atoi(wait_s) : 20) * 1000;
 	uint8_t *m = malloc(MAXMSG), *back = malloc(MAXMSG);
 	int fd;
 
@@ -161,8 +164,9 @@ static int send_all(int argc, char **argv)
 		fill(m, size, i, marker);
 		if (sendto(fd, m, size, 0, (struct sockaddr *)&peer, sizeof(peer)) != (ssize_t)size)
 			die("sendto", errno);
-		if (poll(&p, 1, 20000) != 1) {
-			printf("error: no echo for message %ld within 20 s\n", i);
+		if (poll(&p, 1, wait_ms) != 1) {
+			printf("error: no echo for message %ld within %d s\n", i,
+			       wait_ms / 1000);
 			return 4;
 		}
 		len = recv(fd, back, MAXMSG, 0);

@@ -107,6 +107,31 @@ echo "exit $?"
 say "A port no policy covers stays plain TCP, untouched (8080)"
 echo "hello, plain" | $IP netns exec host-a socat -t 2 - TCP:10.0.0.2:8080
 
+say "RDS-TCP, the kernel's own sockets: policies, then load rds_tcp"
+on a ktun policy add remote 10.0.0.2 rport 16385 dir out owner kernel peer-uri spiffe://example.org/b
+on a ktun policy add remote 10.0.0.2 lport 16385 dir in owner kernel peer-uri spiffe://example.org/b
+on b ktun policy add remote 10.0.0.1 rport 16385 dir out owner kernel peer-uri spiffe://example.org/a
+on b ktun policy add remote 10.0.0.1 lport 16385 dir in owner kernel peer-uri spiffe://example.org/a
+modprobe rds_tcp
+$IP netns exec host-b tcpdump -Z root -U --immediate-mode -q -s 0 -i veth-b \
+	-w /tmp/rds.pcap tcp port 16385 2>/tmp/tcpdump-rds.log &
+tcpdump_pid=$!
+for _ in $(seq 50); do
+	grep -q "listening on" /tmp/tcpdump-rds.log && break
+	sleep 0.1
+done
+$IP netns exec host-b /selftests/rds_xfer echo 10.0.0.2 4000 >/dev/null &
+sleep 0.5
+echo "host-a# rds_xfer send 10.0.0.1 10.0.0.2 4000 4096 100 SECRET-PAYLOAD"
+$IP netns exec host-a /selftests/rds_xfer send 10.0.0.1 10.0.0.2 4000 4096 100 SECRET-PAYLOAD
+sleep 0.5
+kill $tcpdump_pid
+wait $tcpdump_pid 2>/dev/null
+echo "host-a# ktun conn show    (RDS uses several paths: one TLS connection each)"
+$IP netns exec host-a ktun conn show | head -n 3
+echo "# tls_tap scan rds.pcap SECRET-PAYLOAD"
+$TAP scan /tmp/rds.pcap SECRET-PAYLOAD
+
 say "One log line per handshake"
 grep -h -v registered /tmp/ktund-a.log /tmp/ktund-b.log
 dmesg | grep 'ktun: \(connect\|accept\)'
