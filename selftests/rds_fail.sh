@@ -8,7 +8,10 @@
 # configuration lets traffic flow.
 #
 # Not in the default run yet: with no daemon on host a, the first
-# "rds_xfer send" does not return (see Documentation/testing.md).
+# "rds_xfer send" does not return - a blocking RDS sendmsg waits in
+# rds_send_mprds_hash() for the multipath handshake of a connection that
+# never comes up (RDS's own behaviour).  A non-blocking sender was tried
+# and the script still hung later; not diagnosed yet.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 RDS=/selftests/rds_xfer
