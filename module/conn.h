@@ -149,6 +149,7 @@ void ktun_hs_nl_exit(void);
 int ktun_readsock_init(void);
 void ktun_readsock_exit(void);
 void ktun_readsock_kick(struct ktun_conn *conn);
+bool ktun_readsock_active(void);
 
 /* Hooks (hook.c). */
 int ktun_hook_init(void);

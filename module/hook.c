@@ -73,7 +73,18 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 		return NULL;
 	if (!conn)
 		return ERR_PTR(-ENOMEM);
+	/* Without readsock.c a direct tcp_read_sock() reader gets raw bytes. */
+	if (t.owner == KTUN_OWNER_KERNEL && !ktun_readsock_active()) {
+		ktun_conn_put(conn);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 	return conn;
+}
+
+static const char *ktun_match_err(const struct ktun_conn *conn)
+{
+	return PTR_ERR(conn) == -ENOMEM ? "out of memory" :
+	       "kernel-owned socket and redirect_read_sock=0";
 }
 
 /* Nothing may pass a socket ktun could not take: shut it both ways. */
@@ -95,7 +106,7 @@ static void ktun_hook_connect(struct sock *sk)
 	if (!conn)
 		return;
 	if (IS_ERR(conn)) {
-		ktun_refuse(sk, "out of memory");
+		ktun_refuse(sk, ktun_match_err(conn));
 		return;
 	}
 	if (ktun_gate_attach(conn, sk->sk_socket)) {
@@ -164,7 +175,7 @@ static void ktun_hook_child(struct sock *sk)
 	if (!conn)
 		return;
 	if (IS_ERR(conn)) {
-		ktun_refuse(sk, "out of memory");
+		ktun_refuse(sk, ktun_match_err(conn));
 		return;
 	}
 	if (sk->sk_socket) {

@@ -37,6 +37,12 @@ MODULE_PARM_DESC(redirect_read_sock,
 
 static bool ktun_rs_registered;
 
+/* Kernel-owned sockets are only taken while the redirect is in place. */
+bool ktun_readsock_active(void)
+{
+	return ktun_rs_registered;
+}
+
 /* The reader's view of a ktun connection: plaintext records or nothing. */
 static int ktun_read_sock(struct sock *sk, read_descriptor_t *desc,
 			  sk_read_actor_t actor)
@@ -175,7 +181,7 @@ int __init ktun_readsock_init(void)
 	int err;
 
 	if (!redirect_read_sock) {
-		pr_info("ktun: read_sock redirect off: in-kernel readers that call tcp_read_sock() directly (RDS-TCP) will not work over ktun\n");
+		pr_info("ktun: read_sock redirect off: connections of kernel-owned sockets are refused\n");
 		return 0;
 	}
 	err = ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 0, 0);

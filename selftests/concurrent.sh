@@ -6,12 +6,7 @@
 # queues, and every one must come out secure with its data intact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 N=${KTUN_CONCURRENT:-100}
 
 # Under TCG a handshake costs both daemons ~0.3 s of CPU: N of them queue

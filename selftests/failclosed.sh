@@ -7,12 +7,7 @@
 # the ktun client; host b plays each bad peer in turn.  Port 73NN is case NN.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 capture a "$PWD/fail.pcap" "tcp portrange 7300-7399"
 
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }

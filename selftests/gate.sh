@@ -9,12 +9,7 @@
 # over TLS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 
 in_a ktun policy add remote $B4 rport 7800 dir out peer-uri spiffe://example.org/b >/dev/null
 in_b ktun policy add remote $A4 lport 7800 dir in peer-uri spiffe://example.org/a >/dev/null

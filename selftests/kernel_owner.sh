@@ -8,12 +8,7 @@
 # in-kernel owner as an errno.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 KMOD=/selftests/ktun_kclient.ko
 
 # kclient PORT: one in-kernel exchange with b; prints insmod's error.
@@ -56,4 +51,22 @@ capture b "$PWD/u.pcap" "tcp port 7603"
 check "an owner-user policy leaves the kernel socket alone (plain TCP works)" kclient 7603
 capture_stop
 expect 1 "marker SEEN" "... and its data is plain on the wire" $TAP scan u.pcap "$MARK"
+
+# With the read_sock redirect switched off, a kernel-owned socket that a
+# policy selects is refused, never left to read kTLS's queue raw.
+kill $(pids_of b xfer)
+ktund_down a
+ktund_down b
+check "ktun reloads with redirect_read_sock=0" \
+	eval 'wait_for 10 rmmod ktun && modprobe ktun redirect_read_sock=0'
+in_b $XFER serve 7602 copy &
+wait_for 5 listening b 7602
+in_a ktun policy add remote $B4 rport 7602 owner kernel dir out \
+	peer-uri spiffe://example.org/b >/dev/null
+expect 1 "Connection refused|Broken pipe" "redirect off: the kernel-owned connection is refused" \
+	kclient 7602
+check "... and the log says why" \
+	eval "dmesg | grep -q 'refusing a matched connection: kernel-owned socket and redirect_read_sock=0'"
+kill $(pids_of b xfer)
+check "ktun reloads with the redirect on" eval 'rmmod ktun && modprobe ktun'
 done_testing

@@ -9,12 +9,7 @@
 #   host a: openssl s_client -> tls_tap ----> host b: xfer serve (ktun server)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 
 # OpenSSL ends a connection when its stdin ends: keep it open until "done".
 feed() { cat "$1"; while [ ! -e done ]; do sleep 0.1; done; }

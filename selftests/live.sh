@@ -8,12 +8,7 @@
 # reset; the kernel log must stay clean (checked by the VM runner).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-trap hosts_down EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up a a-ec
-ktund_up b b-ec
-cd "$(mktemp -d)" || exit 1
+two_hosts
 
 for port in 5201 7401 7402 7403; do
 	in_a ktun policy add remote $B4 rport $port dir out peer-uri spiffe://example.org/b >/dev/null

@@ -35,6 +35,30 @@ hosts_down() {
 	$IP netns del hb 2>/dev/null
 }
 
+# two_hosts [HOST...]: the usual start of a test - both hosts up, a ktund
+# on each named host (default: a and b), everything torn down at exit
+# (plus $TEARDOWN, a command), and a scratch directory to work in.
+two_hosts() {
+	local h
+	# shellcheck disable=SC2064
+	trap "hosts_down; ${TEARDOWN:-}" EXIT
+	rm -f /tmp/ktund-*.log
+	hosts_up
+	for h in ${*:-a b}; do
+		ktund_up "$h" "$h-ec"
+	done
+	cd "$(mktemp -d)" || exit 1
+}
+
+# rds_policy HOST PEER-ADDR PEER-URI: RDS-TCP's kernel sockets to and
+# from the peer (port 16385, either side may connect) must be TLS.
+rds_policy() {
+	in_$1 ktun policy add remote "$2" rport 16385 dir out owner kernel \
+		peer-uri "$3" >/dev/null &&
+	in_$1 ktun policy add remote "$2" lport 16385 dir in owner kernel \
+		peer-uri "$3" >/dev/null
+}
+
 in_a() { $IP netns exec ha "$@"; }
 in_b() { $IP netns exec hb "$@"; }
 

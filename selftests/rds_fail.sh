@@ -15,24 +15,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 RDS=/selftests/rds_xfer
-cleanup() {
-	hosts_down
-	rmmod rds_tcp rds 2>/dev/null
-}
-trap cleanup EXIT
-rm -f /tmp/ktund-*.log
-hosts_up
-ktund_up b b-ec		# host a has no daemon yet
-cd "$(mktemp -d)" || exit 1
+TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts b	# no daemon on a yet
 
-pol() {	# HOST PEER-ADDR PEER-ID
-	in_$1 ktun policy add remote "$2" rport 16385 dir out owner kernel \
-		peer-uri "$3" >/dev/null &&
-	in_$1 ktun policy add remote "$2" lport 16385 dir in owner kernel \
-		peer-uri "$3" >/dev/null
-}
-pol a $B4 spiffe://example.org/b
-pol b $A4 spiffe://example.org/a
+rds_policy a $B4 spiffe://example.org/b
+rds_policy b $A4 spiffe://example.org/a
 modprobe rds_tcp
 # RDS retries quickly, so the test sees several attempts.
 sysctl -qw net.rds.reconnect_min_delay_ms=100 net.rds.reconnect_max_delay_ms=500
@@ -54,7 +40,7 @@ expect 0 "^ok 20 x 100\$" "with ktund on a, RDS reconnects and traffic flows" \
 # A peer the policy does not accept.  Replacing a's policies resets the
 # secure RDS connections they covered; RDS reconnects and is refused.
 in_a ktun policy flush
-pol a $B4 spiffe://example.org/not-b
+rds_policy a $B4 spiffe://example.org/not-b
 check "the policy change reset RDS's secure connections" \
 	eval 'dmesg | grep -q "16385 policy [0-9]*: reset: policy removed"'
 expect 4 "no echo" "wrong identity: no RDS message gets through" \
@@ -62,7 +48,7 @@ expect 4 "no echo" "wrong identity: no RDS message gets through" \
 check "... each attempt refused for the identity" \
 	eval '[ "$(failed "peer certificate carries none")" -ge 1 ]'
 in_a ktun policy flush
-pol a $B4 spiffe://example.org/b
+rds_policy a $B4 spiffe://example.org/b
 expect 0 "^ok 20 x 100\$" "with the right identity, traffic flows again" \
 	in_a env RDS_XFER_WAIT=30 $RDS send $A4 $B4 4000 100 20 "$MARK"
 expect 1 "in use" "rmmod ktun with RDS connections up: refused, no oops" rmmod ktun
