@@ -35,7 +35,7 @@ SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/s
 SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
 		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap \
 		 $(BUILD)/selftests/xfer $(BUILD)/selftests/gate_probe \
-		 $(BUILD)/selftests/rds_xfer
+		 $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer
 KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
 .PHONY: all module userspace selftests deps check check-static demo vm-shell \
@@ -73,7 +73,8 @@ $(BUILD)/selftests/xfer: selftests/xfer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/selftests/rds_xfer: selftests/rds_xfer.c
+$(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer: $(BUILD)/selftests/%: \
+		selftests/%.c selftests/xfer_msg.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 

@@ -37,7 +37,7 @@ void ktun_conn_put(struct ktun_conn *conn)
 }
 
 /* Queues @work holding a reference for it; returns false if it was queued. */
-static bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work)
+bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work)
 {
 	if (!ktun_conn_get(conn))
 		return false;
@@ -120,6 +120,7 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 	init_waitqueue_head(&conn->wq);
 	INIT_WORK(&conn->relay_work, ktun_relay_work);
 	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
+	INIT_WORK(&conn->read_work, ktun_tlsread_work);
 	INIT_DELAYED_WORK(&conn->deadline_work, ktun_conn_deadline);
 	sock_hold(sk);
 	conn->sk = sk;
@@ -155,7 +156,7 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	WRITE_ONCE(conn->num, conn->sk->sk_num);
 	list_add_tail(&conn->net_node, &kn->conns);
 	kn->n_conns++;
-	conn->linked = true;
+	WRITE_ONCE(conn->linked, true);
 	refcount_inc(&conn->ref);	/* the tables' */
 	spin_lock(&ktun_conn_hash_lock);
 	hash_add_rcu(ktun_conn_hash, &conn->hnode, (unsigned long)conn->sk);
@@ -190,7 +191,7 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 		spin_unlock_bh(&kn->conn_lock);
 		return false;
 	}
-	conn->linked = false;
+	WRITE_ONCE(conn->linked, false);
 	list_del(&conn->net_node);
 	kn->n_conns--;
 	spin_lock(&ktun_conn_hash_lock);
@@ -200,10 +201,27 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
-	if (conn->pinned)
+	if (test_and_clear_bit(KTUN_CONN_F_PINNED, &conn->flags))
 		module_put(THIS_MODULE);
 	ktun_conn_put(conn);		/* the tables' reference */
 	return true;
+}
+
+/*
+ * Keeps the module loaded while @conn is linked: its in-kernel reader
+ * (RDS, KCM's strparser) reads through readsock.c or tlsread.c, and
+ * unloading would hand it kTLS's raw queue or misframed records.  Any
+ * context.  An unlink that ran before the bit was set saw it clear, so
+ * the reference is given back here (test_and_clear_bit: exactly once).
+ */
+void ktun_conn_pin(struct ktun_conn *conn)
+{
+	if (test_and_set_bit(KTUN_CONN_F_PINNED, &conn->flags))
+		return;
+	__module_get(THIS_MODULE);
+	if (!READ_ONCE(conn->linked) &&
+	    test_and_clear_bit(KTUN_CONN_F_PINNED, &conn->flags))
+		module_put(THIS_MODULE);
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */

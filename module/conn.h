@@ -47,8 +47,7 @@ struct ktun_conn {
 	bool want_record;		/* the daemon waits for a record */
 	bool started;			/* hs-start was sent */
 	bool daemon_gave_up;		/* the daemon sent hs-fail */
-	bool pinned;			/* holds a module reference (kernel owner) */
-	unsigned long reading;		/* bit 0: readsock.c is inside kTLS */
+	unsigned long flags;		/* KTUN_CONN_F_*, atomic bitops */
 	int err;			/* what the owner sees after failure */
 	const char *why;		/* and the log line's reason */
 	wait_queue_head_t wq;		/* the owner waits here for a verdict */
@@ -64,7 +63,6 @@ struct ktun_conn {
 	struct socket *sock;		/* the owner's, once grafted */
 	const struct proto_ops *orig_ops;
 	const struct proto_ops *final_ops;
-	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);	/* kernel clients */
 	bool held_established;		/* ESTABLISHED not yet reported */
 
@@ -72,6 +70,7 @@ struct ktun_conn {
 	struct work_struct relay_work;
 	struct delayed_work deadline_work;
 	struct work_struct fail_work;
+	struct work_struct read_work;	/* tlsread.c: tell the reader again */
 	u8 *rec;			/* KTUN_REC_MAX bytes while handshaking */
 	unsigned int rec_len;
 	u32 daemon_portid;
@@ -83,6 +82,14 @@ struct ktun_conn {
 	u16 version;
 	u32 cipher;
 	char peer[KTUN_IDENT_MAX_LEN + 6];
+};
+
+/* ktun_conn.flags */
+enum {
+	KTUN_CONN_F_READING,	/* readsock.c is inside kTLS for the owner */
+	KTUN_CONN_F_PINNED,	/* holds a module reference until unlinked */
+	KTUN_CONN_F_MISSED,	/* tlsread.c refused a nested read */
+	KTUN_CONN_F_TLSREAD,	/* an in-kernel reader reads via tlsread.c */
 };
 
 extern atomic_t ktun_live_conns;
@@ -97,6 +104,8 @@ void ktun_conn_put(struct ktun_conn *conn);
 void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
 void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
+bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
+void ktun_conn_pin(struct ktun_conn *conn);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
 #define KTUN_WHY_POLICY_GONE	"policy removed during the handshake"
 enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
@@ -128,6 +137,7 @@ bool ktun_gate_listening(const struct sock *child);
 /* The relay (relay.c) and key installation (install.c). */
 void ktun_relay_start(struct ktun_conn *conn);
 void ktun_relay_attach(struct ktun_conn *conn);
+void ktun_relay_data_ready(struct ktun_conn *conn);
 void ktun_relay_work(struct work_struct *work);
 void ktun_relay_detach(struct ktun_conn *conn);
 int ktun_relay_write(struct ktun_conn *conn, const void *data, size_t len);
@@ -149,7 +159,14 @@ void ktun_hs_nl_exit(void);
 int ktun_readsock_init(void);
 void ktun_readsock_exit(void);
 void ktun_readsock_kick(struct ktun_conn *conn);
+void ktun_readsock_announce(struct sock *sk);
 bool ktun_readsock_active(void);
+
+/* Record-aligned kTLS reads for strparser users (tlsread.c). */
+void ktun_tlsread_learn(const struct proto_ops *final);
+void ktun_tlsread_exit(void);
+void ktun_tlsread_work(struct work_struct *work);
+void ktun_tlsread_data_ready(struct ktun_conn *conn);
 
 /* Hooks (hook.c). */
 int ktun_hook_init(void);

@@ -458,28 +458,43 @@ void ktun_gate_publish(struct ktun_conn *conn)
 	module_put(THIS_MODULE);
 }
 
+/* Wakes the socket's own sleepers (poll, epoll) without its callbacks. */
+static void ktun_gate_wake_sleepers(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_all(&wq->wait);
+	rcu_read_unlock();
+}
+
 /*
  * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel client
  * now hears the ESTABLISHED that relay.c held back; an in-kernel server
  * (RDS accepts before the handshake ends) must not hear it twice - RDS
- * would reconnect.  Both get write space, to retry the sends the gate
- * refused with -EAGAIN.
+ * would reconnect.  A process's socket gets no sk_state_change either:
+ * KCM, attached mid-handshake, takes any state change for a broken
+ * connection.  Everyone gets write space, to retry the sends the gate
+ * refused with -EAGAIN (KCM's, RDS's), and a replay of a record kTLS
+ * announced while it was being installed.
  */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
 	struct sock *sk = conn->sk;
+	bool secure = READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE;
 
 	wake_up_all(&conn->wq);
 	if (conn->owner == KTUN_OWNER_KERNEL) {
-		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
-		    READ_ONCE(conn->held_established))
+		if (secure && READ_ONCE(conn->held_established))
 			sk->sk_state_change(sk);	/* the owner's again */
-		sk->sk_write_space(sk);
-		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
-			ktun_readsock_kick(conn);
 	} else {
-		sk->sk_state_change(sk);
+		ktun_gate_wake_sleepers(sk);
 	}
+	sk->sk_write_space(sk);
+	if (secure)
+		ktun_readsock_kick(conn);
 }
 
 /*

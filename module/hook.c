@@ -14,6 +14,13 @@
  *   * -> ESTABLISHED      start the handshake of a matched connection
  *   * -> CLOSE            fail or forget it
  *
+ * and incoming data, seen through the sk_data_ready tracepoint, which
+ * every sk_data_ready implementation fires before it does anything else:
+ * it moves a handshake on (relay.c) without ktun taking the callback
+ * over, so an owner that stacks its own callback on the socket mid-
+ * handshake (KCM's attach saves and replaces it) keeps no pointer into
+ * ktun.
+ *
  * Unmatched sockets cost one check of the namespace's policy list (at
  * connect, listen and child creation) or of the global connection count
  * (at the other transitions); nothing is allocated or locked for them.
@@ -26,7 +33,6 @@
 #include "conn.h"
 #include "ktun.h"
 
-static struct tracepoint *ktun_tp;
 
 static bool ktun_net_has_policies(const struct sock *sk)
 {
@@ -265,24 +271,68 @@ static void ktun_probe(void *data, const struct sock *csk, const int oldstate,
 	}
 }
 
+static void ktun_probe_data(void *data, const struct sock *sk)
+{
+	struct ktun_conn *conn;
+
+	if (sk->sk_protocol != IPPROTO_TCP || !atomic_read(&ktun_live_conns))
+		return;
+	conn = ktun_conn_lookup(sk);
+	if (!conn)
+		return;
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
+		ktun_relay_data_ready(conn);
+	else
+		ktun_tlsread_data_ready(conn);
+	ktun_conn_put(conn);
+}
+
+static struct ktun_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} ktun_tps[] = {
+	{ "inet_sock_set_state", ktun_probe },
+	{ "sk_data_ready", ktun_probe_data },
+};
+
 static void ktun_find_tp(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "inet_sock_set_state"))
-		ktun_tp = tp;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ktun_tps); i++)
+		if (!strcmp(tp->name, ktun_tps[i].name))
+			ktun_tps[i].tp = tp;
+}
+
+static void ktun_hook_unregister(int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(ktun_tps[n].tp, ktun_tps[n].probe, NULL);
+	tracepoint_synchronize_unregister();
 }
 
 int __init ktun_hook_init(void)
 {
+	int i, err;
+
 	for_each_kernel_tracepoint(ktun_find_tp, NULL);
-	if (!ktun_tp) {
-		pr_err("ktun: tracepoint inet_sock_set_state not found\n");
-		return -ENOENT;
+	for (i = 0; i < ARRAY_SIZE(ktun_tps); i++) {
+		err = -ENOENT;
+		if (ktun_tps[i].tp)
+			err = tracepoint_probe_register(ktun_tps[i].tp,
+							ktun_tps[i].probe, NULL);
+		if (err) {
+			pr_err("ktun: tracepoint %s: error %d\n",
+			       ktun_tps[i].name, err);
+			ktun_hook_unregister(i);
+			return err;
+		}
 	}
-	return tracepoint_probe_register(ktun_tp, ktun_probe, NULL);
+	return 0;
 }
 
 void ktun_hook_exit(void)
 {
-	tracepoint_probe_unregister(ktun_tp, ktun_probe, NULL);
-	tracepoint_synchronize_unregister();
+	ktun_hook_unregister(ARRAY_SIZE(ktun_tps));
 }

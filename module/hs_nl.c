@@ -388,10 +388,8 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 		if (cancel_delayed_work(&conn->deadline_work))
 			ktun_conn_put(conn);
 		/* In-kernel readers depend on readsock.c while it lives. */
-		if (conn->owner == KTUN_OWNER_KERNEL) {
-			__module_get(THIS_MODULE);
-			conn->pinned = true;
-		}
+		if (conn->owner == KTUN_OWNER_KERNEL)
+			ktun_conn_pin(conn);
 	}
 	mutex_unlock(&conn->lock);
 	if (!err) {

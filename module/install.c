@@ -81,6 +81,8 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	standin->ops = NULL;	/* nothing to release: the sock is ours */
 	sock_release(standin);
 	if (!err)
+		ktun_tlsread_learn(conn->final_ops);
+	if (!err)
 		err = ktun_relay_write(conn, last, last_len);
 	if (err)
 		return err;

@@ -59,6 +59,7 @@ err_wq:
 static void __exit ktun_exit(void)
 {
 	ktun_hook_exit();
+	ktun_tlsread_exit();
 	ktun_readsock_exit();
 	ktun_netlink_exit();
 	ktun_hs_nl_exit();

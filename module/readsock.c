@@ -59,9 +59,9 @@ static int ktun_read_sock(struct sock *sk, read_descriptor_t *desc,
 	 * and a second tls reader would wait for it, in softirq.
 	 */
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
-	    !test_and_set_bit(0, &conn->reading)) {
+	    !test_and_set_bit(KTUN_CONN_F_READING, &conn->flags)) {
 		ret = conn->final_ops->read_sock(sk, desc, actor);
-		clear_bit(0, &conn->reading);
+		clear_bit(KTUN_CONN_F_READING, &conn->flags);
 	}
 	/* Not a tail call: the reference is dropped after the read. */
 	ktun_conn_put(conn);
@@ -145,27 +145,42 @@ static void notrace ktun_rs_hook(unsigned long ip, unsigned long parent_ip,
 }
 
 /*
- * Called once a kernel-owned connection is secure.  A record that became
- * ready while kTLS was being installed was announced to the owner (tls
- * calls its sk_data_ready once per record) when ktun_read_sock() still
- * handed out nothing, and tls will not announce it again: do it now, as
- * tls would, under the socket's BH lock.  If a process-context reader
- * owns the socket, it is reading already.
+ * Tells the owner of @sk about a record kTLS holds ready, as tls itself
+ * does (once per record, through the sk_data_ready it saved).  If the
+ * owner stacked its own sk_data_ready on top of tls's (KCM attached after
+ * kTLS was installed), that one is the owner's: it is told as well.
+ * The socket is locked: BH lock, or owned by the caller.
+ */
+void ktun_readsock_announce(struct sock *sk)
+{
+	struct tls_context *ctx = tls_get_ctx(sk);
+	struct tls_sw_context_rx *rx;
+
+	if (!ctx || ctx->rx_conf != TLS_SW)
+		return;
+	rx = tls_sw_ctx_rx(ctx);
+	if (!READ_ONCE(rx->strp.msg_ready) && skb_queue_empty(&rx->rx_list))
+		return;
+	rx->saved_data_ready(sk);
+	if (READ_ONCE(sk->sk_data_ready) != rx->saved_data_ready)
+		sk->sk_data_ready(sk);
+}
+
+/*
+ * Called once a connection is secure.  A record that became ready while
+ * kTLS was being installed was announced to the owner when ktun_read_sock()
+ * or the gate still handed out nothing, and tls will not announce it
+ * again: do it now, under the socket's BH lock.  If a process-context
+ * reader owns the socket, it is reading already.
  */
 void ktun_readsock_kick(struct ktun_conn *conn)
 {
 	struct sock *sk = conn->sk;
-	struct tls_sw_context_rx *rx;
-	struct tls_context *ctx;
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	ctx = tls_get_ctx(sk);
-	if (ctx && ctx->rx_conf == TLS_SW && !sock_owned_by_user(sk)) {
-		rx = tls_sw_ctx_rx(ctx);
-		if (READ_ONCE(rx->strp.msg_ready))
-			rx->saved_data_ready(sk);
-	}
+	if (!sock_owned_by_user(sk))
+		ktun_readsock_announce(sk);
 	bh_unlock_sock(sk);
 	local_bh_enable();
 }

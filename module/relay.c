@@ -9,8 +9,10 @@
  * It reads only when the daemon asked for the next record; the bytes the
  * daemon returns are written as they are.
  *
- * While the relay owns a connection, sk_data_ready only queues the relay
- * work: the owner is not woken for handshake bytes.
+ * The relay hears of incoming bytes through the sk_data_ready tracepoint
+ * (hook.c), not by taking the callback: the owner's own callback still
+ * runs, and finds nothing to read - the gate, and for direct
+ * tcp_read_sock() callers readsock.c, hand out nothing until secure.
  */
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -18,17 +20,12 @@
 #include "conn.h"
 #include "ktun.h"
 
-static void ktun_relay_data_ready(struct sock *sk)
+/* Bytes arrived on a handshaking connection: queue the relay if it waits. */
+void ktun_relay_data_ready(struct ktun_conn *conn)
 {
-	struct ktun_conn *conn = ktun_conn_lookup(sk);
-
-	if (!conn)
-		return;
-	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
-	    READ_ONCE(conn->want_record) && ktun_conn_get(conn) &&
+	if (READ_ONCE(conn->want_record) && ktun_conn_get(conn) &&
 	    !queue_work(ktun_wq, &conn->relay_work))
 		ktun_conn_put(conn);
-	ktun_conn_put(conn);
 }
 
 /*
@@ -53,31 +50,27 @@ static void ktun_relay_state_change(struct sock *sk)
 }
 
 /*
- * Takes over sk_data_ready (and an in-kernel client's sk_state_change).
- * Any context; the socket is locked.
+ * Takes over an in-kernel client's sk_state_change.  Any context; the
+ * socket is locked.
  */
 void ktun_relay_attach(struct ktun_conn *conn)
 {
 	struct sock *sk = conn->sk;
 
+	if (conn->owner != KTUN_OWNER_KERNEL || conn->role != KTUN_ROLE_CLIENT)
+		return;
 	write_lock_bh(&sk->sk_callback_lock);
-	conn->saved_data_ready = sk->sk_data_ready;
-	sk->sk_data_ready = ktun_relay_data_ready;
-	if (conn->owner == KTUN_OWNER_KERNEL && conn->role == KTUN_ROLE_CLIENT) {
-		conn->saved_state_change = sk->sk_state_change;
-		sk->sk_state_change = ktun_relay_state_change;
-	}
+	conn->saved_state_change = sk->sk_state_change;
+	sk->sk_state_change = ktun_relay_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-/* Gives the callbacks back; before the verdict is published. */
+/* Gives the callback back; before the verdict is published. */
 void ktun_relay_detach(struct ktun_conn *conn)
 {
 	struct sock *sk = conn->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_data_ready == ktun_relay_data_ready)
-		sk->sk_data_ready = conn->saved_data_ready;
 	if (sk->sk_state_change == ktun_relay_state_change)
 		sk->sk_state_change = conn->saved_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);

@@ -6,7 +6,7 @@
 # lines.  A program that exits non-zero without reporting a failure, or
 # reports fewer results than it planned, counts as one more failure.
 cd /selftests || exit 1
-TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh ktls_interop.sh gate.sh failclosed.sh kernel_owner.sh rds.sh concurrent.sh live.sh"}
+TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh ktls_interop.sh gate.sh failclosed.sh kernel_owner.sh rds.sh kcm.sh concurrent.sh live.sh"}
 n=0
 
 emit() {

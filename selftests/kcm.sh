@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# KCM over ktun: a TCP connection that a policy selects is attached to a
+# KCM mux (BPF parser: 4-byte length at the message's start) on both
+# hosts, and KCM messages go through kTLS.  KCM is attached while ktun
+# still holds the connection (its attach replaces sk_data_ready and starts
+# reading at once) and after the handshake; messages are 1 byte to 1 MiB,
+# one at a time and many in flight (records coalesced in TCP), checked
+# end to end, under a capture that must show TLS records and no marker.
+# The unmatched-port run is the positive control of the tool and the
+# capture; reloading ktun without its kTLS read fix-up shows that the
+# framing check can fail (DESIGN.md: the parser reads from the skb start).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
+KCM=/selftests/kcm_xfer
+two_hosts
+modprobe kcm
+log0=$(dmesg | wc -l)
+
+in_a ktun policy add remote $B4 rport 7100 dir out peer-uri spiffe://example.org/b >/dev/null
+in_b ktun policy add remote $A4 lport 7100 dir in peer-uri spiffe://example.org/a >/dev/null
+in_a ktun policy add remote $B6 rport 7100 dir out peer-uri spiffe://example.org/b >/dev/null
+in_b ktun policy add remote $A6 lport 7100 dir in peer-uri spiffe://example.org/a >/dev/null
+
+SIZES=1,3,4,5,15,16,17,100,1000,4095,4096,4097,16371,16379,16384,16385,65536,100000,262144,1048576
+N_SIZES=20
+
+# kcm_client ARGS...: kcm_xfer on a, its output also kept in client.out.
+kcm_client() {
+	local rc
+	in_a timeout 150 $KCM "$@" >client.out 2>&1
+	rc=$?
+	cat client.out
+	return $rc
+}
+
+# kcm_run DESC PORT SERVER-ADDR CLIENT-OPTS SERVER-OPTS SIZES COUNT:
+# a kcm_xfer server on b for COUNT messages, a client on a; both must
+# report every message intact.  The outputs stay in client.out/server.out.
+kcm_run() {
+	local desc=$1 port=$2 addr=$3 copts=$4 sopts=$5 sizes=$6 count=$7 spid
+	# shellcheck disable=SC2086
+	in_b timeout 150 $KCM $sopts server "$addr" "$port" "$count" >server.out 2>&1 &
+	spid=$!
+	wait_for 10 listening b "$port"
+	# shellcheck disable=SC2086
+	expect 0 "^ok $count messages" "$desc" \
+		kcm_client $copts client "$addr" "$port" "$sizes" "$count" "$MARK"
+	wait "$spid"
+	if grep -q "^ok $count messages, 0 corrupt" server.out; then
+		ok "... the server got all $count intact"
+	else
+		not_ok "... the server got all $count intact"
+		diag "server: $(cat server.out)"
+	fi
+}
+
+capture b "$PWD/kcm.pcap" "tcp port 7100"
+kcm_run "KCM attached mid-handshake both sides, 1 B-1 MiB, one at a time" \
+	7100 $B4 "-a now" "-a now" $SIZES $((2 * N_SIZES))
+check "... the client attached while ktun held the connection" \
+	grep -q "^attached while held" client.out
+kcm_run "KCM attached after the handshake, 1000 small messages, 64 in flight" \
+	7100 $B4 "-a ready -w 64" "-a ready" 1,7,64,200,1500 1000
+check "... the client attached once the connection was writable" \
+	grep -q "^attached writable" client.out
+kcm_run "KCM attached after the handshake, 1 B-1 MiB, one at a time" \
+	7100 $B4 "-a ready" "-a ready" $SIZES $N_SIZES
+kcm_run "KCM mid-handshake, up to 64 KiB, 16 in flight" \
+	7100 $B4 "-a now -w 16" "-a now" 20,4000,16384,40000,65536 300
+kcm_run "KCM over IPv6, mid-handshake, mixed sizes, 8 in flight" \
+	7100 $B6 "-a now -w 8" "-a now" $SIZES 100
+capture_stop
+expect 0 "[1-9][0-9]* application-data headers, marker absent" \
+	"capture: TLS records on port 7100, no KCM payload marker (I1)" \
+	$TAP scan kcm.pcap "$MARK"
+same "ktund on b secured the 5 KCM connections, peer a" 5 \
+	"$(grep -c 'ok after .* peer uri:spiffe://example.org/a' /tmp/ktund-b.log)"
+
+# Positive control: the same runs on an unmatched port, in plain TCP.
+capture b "$PWD/plain.pcap" "tcp port 7101"
+kcm_run "KCM on an unmatched port (plain TCP), one at a time" \
+	7101 $B4 "-a now" "-a now" 16,1000,4096 30
+capture_stop
+expect 1 "marker SEEN" "capture of the unmatched KCM connection shows plaintext" \
+	$TAP scan plain.pcap "$MARK"
+
+check "no ktun connection failed, no kernel warning" \
+	eval "! dmesg | tail -n +$((log0 + 1)) | grep -E 'ktun: .*failed|WARNING|BUG'"
+
+# Without the read fix-up (tlsread.c, off with redirect_read_sock=0) the
+# parser reads the record header: KCM over kTLS must then break.
+ktund_down a
+ktund_down b
+check "ktun reloads with redirect_read_sock=0" \
+	eval 'wait_for 10 rmmod ktun && modprobe ktun redirect_read_sock=0'
+ktund_up a a-ec
+ktund_up b b-ec
+in_a ktun policy add remote $B4 rport 7102 dir out peer-uri spiffe://example.org/b >/dev/null
+in_b ktun policy add remote $A4 lport 7102 dir in peer-uri spiffe://example.org/a >/dev/null
+in_b env KCM_XFER_WAIT=5 timeout 30 $KCM -a ready server $B4 7102 5 >server.out 2>&1 &
+wait_for 10 listening b 7102
+expect_fail() { ! "$@"; }
+check "without the fix-up, KCM over kTLS misframes (the check can fail)" \
+	expect_fail in_a env KCM_XFER_WAIT=5 timeout 30 $KCM -a ready client $B4 7102 100 5
+kill $(pids_of b kcm_xfer) 2>/dev/null
+wait_for 10 eval '[ -z "$(pids_of b kcm_xfer)" ]'
+ktund_down a
+ktund_down b
+check "ktun reloads with the fix-up on" eval 'wait_for 10 rmmod ktun && modprobe ktun'
+done_testing
