@@ -33,7 +33,6 @@
 #include "conn.h"
 #include "ktun.h"
 
-
 static bool ktun_net_has_policies(const struct sock *sk)
 {
 	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
