@@ -28,7 +28,7 @@ rds_ok() {	# DESC FROM-HOST LOCAL PEER PORT SIZE COUNT
 	expect 0 "^ok $7 x $6\$" "$1" in_$2 timeout 120 $RDS send "$3" "$4" "$5" "$6" "$7" "$MARK"
 }
 rds_ok "first RDS message a -> b (connection secured on demand)" a $A4 $B4 4000 100 1
-for size in 16 1000 65536; do
+for size in 1 16 1000 65536; do
 	rds_ok "RDS a -> b: 200 x $size bytes echoed intact" a $A4 $B4 4000 $size 200
 done
 rds_ok "RDS a -> b: 2000 x 256 bytes" a $A4 $B4 4000 256 2000
