@@ -294,16 +294,15 @@ void ktun_conn_log_secure(struct ktun_conn *conn)
  * Fails a handshaking connection closed: the owner sees @err (SO_ERROR),
  * the peer gets a reset, no handshake byte stays queued for the owner.
  */
-void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
+static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
+				  const char *reason)
 {
 	struct sock *sk = conn->sk;
 	char buf[300];
 
-	mutex_lock(&conn->lock);
-	if (conn->state != KTUN_CONN_STATE_HANDSHAKE) {
-		mutex_unlock(&conn->lock);
-		return;
-	}
+	lockdep_assert_held(&conn->lock);
+	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
+		return false;
 	/* Logged first: the reset unhashes the socket (and its ports). */
 	snprintf(buf, sizeof(buf), "handshake failed: %s (%s)", reason,
 		 err == ETIMEDOUT ? "ETIMEDOUT" : err == ECONNREFUSED ?
@@ -319,8 +318,39 @@ void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
 	__skb_queue_purge(&sk->sk_receive_queue);
 	release_sock(sk);
 	ktun_gate_publish(conn);
+	return true;
+}
+
+void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
+{
+	bool failed;
+
+	mutex_lock(&conn->lock);
+	failed = ktun_conn_fail_locked(conn, err, reason);
 	mutex_unlock(&conn->lock);
-	ktun_gate_wake(conn);
+	if (failed)
+		ktun_gate_wake(conn);
+}
+
+/*
+ * The daemon gave up: its last bytes (an alert) go out and the connection
+ * fails in one hold of the lock, so the peer's reset, which the alert
+ * brings back at once, cannot fail it first with another errno.
+ */
+void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
+			   size_t len, const char *reason)
+{
+	bool failed = false;
+
+	mutex_lock(&conn->lock);
+	if (conn->state == KTUN_CONN_STATE_HANDSHAKE) {
+		ktun_relay_write(conn, alert, len);
+		conn->daemon_gave_up = true;		/* no hs-abort back */
+		failed = ktun_conn_fail_locked(conn, ECONNREFUSED, reason);
+	}
+	mutex_unlock(&conn->lock);
+	if (failed)
+		ktun_gate_wake(conn);
 }
 
 /*

@@ -102,6 +102,8 @@ void ktun_conn_log_secure(struct ktun_conn *conn);
 struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
 void ktun_conn_put(struct ktun_conn *conn);
 void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
+void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
+			   size_t len, const char *reason);
 void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);

@@ -225,13 +225,7 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (reason)
 		nla_strscpy(why, reason, sizeof(why));
-	mutex_lock(&conn->lock);
-	if (conn->state == KTUN_CONN_STATE_HANDSHAKE) {
-		ktun_relay_write(conn, data, len);	/* the alert, if any */
-		conn->daemon_gave_up = true;		/* no hs-abort back */
-	}
-	mutex_unlock(&conn->lock);
-	ktun_conn_fail(conn, ECONNREFUSED, why);
+	ktun_conn_fail_daemon(conn, data, len, why);
 	ktun_conn_put(conn);
 	return 0;
 }
