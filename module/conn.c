@@ -16,12 +16,22 @@ static DEFINE_HASHTABLE(ktun_conn_hash, 10);
 static DEFINE_SPINLOCK(ktun_conn_hash_lock);	/* writers of ktun_conn_hash */
 
 atomic_t ktun_live_conns = ATOMIC_INIT(0);
+
+/*
+ * Connections the sk_data_ready probe must look at: handshaking ones (the
+ * relay waits for records) and pinned ones (an in-kernel reader that
+ * tlsread.c may have to tell again).  With none, data arriving on any of
+ * the host's sockets costs the probe one atomic read.
+ */
+atomic_t ktun_watched_conns = ATOMIC_INIT(0);
 struct workqueue_struct *ktun_wq;
 
 static void ktun_conn_free_rcu(struct rcu_head *head)
 {
 	struct ktun_conn *conn = container_of(head, struct ktun_conn, rcu);
 
+	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)	/* never settled */
+		atomic_dec(&ktun_watched_conns);
 	kfree(conn->idents);
 	kfree(conn);
 	atomic_dec(&ktun_live_conns);
@@ -114,6 +124,7 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 		kfree(conn);
 		return NULL;
 	}
+	atomic_inc(&ktun_watched_conns);
 	atomic_inc(&ktun_live_conns);
 	refcount_set(&conn->ref, 1);
 	mutex_init(&conn->lock);
@@ -181,6 +192,8 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	return 0;
 }
 
+static void ktun_conn_unpin(void);
+
 /* Takes @conn out of the tables; true if this call did it. */
 bool ktun_conn_unlink(struct ktun_conn *conn)
 {
@@ -202,9 +215,15 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
 	if (test_and_clear_bit(KTUN_CONN_F_PINNED, &conn->flags))
-		module_put(THIS_MODULE);
+		ktun_conn_unpin();
 	ktun_conn_put(conn);		/* the tables' reference */
 	return true;
+}
+
+static void ktun_conn_unpin(void)
+{
+	atomic_dec(&ktun_watched_conns);
+	module_put(THIS_MODULE);
 }
 
 /*
@@ -219,9 +238,18 @@ void ktun_conn_pin(struct ktun_conn *conn)
 	if (test_and_set_bit(KTUN_CONN_F_PINNED, &conn->flags))
 		return;
 	__module_get(THIS_MODULE);
+	atomic_inc(&ktun_watched_conns);
 	if (!READ_ONCE(conn->linked) &&
 	    test_and_clear_bit(KTUN_CONN_F_PINNED, &conn->flags))
-		module_put(THIS_MODULE);
+		ktun_conn_unpin();
+}
+
+/* Ends the handshake in @state (secure or failed).  Caller holds conn->lock. */
+void ktun_conn_settle(struct ktun_conn *conn, u8 state)
+{
+	lockdep_assert_held(&conn->lock);
+	WRITE_ONCE(conn->state, state);
+	atomic_dec(&ktun_watched_conns);
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */
@@ -310,7 +338,7 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	ktun_conn_log(conn, buf);
 	ktun_nl_hs_abort(conn, reason);
 	WRITE_ONCE(conn->err, err);
-	WRITE_ONCE(conn->state, KTUN_CONN_STATE_FAILED);
+	ktun_conn_settle(conn, KTUN_CONN_STATE_FAILED);
 	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
 	ktun_relay_detach(conn);
 	tcp_abort(sk, err);

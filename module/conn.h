@@ -93,6 +93,7 @@ enum {
 };
 
 extern atomic_t ktun_live_conns;
+extern atomic_t ktun_watched_conns;
 extern struct workqueue_struct *ktun_wq;
 
 struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
@@ -108,6 +109,7 @@ void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
+void ktun_conn_settle(struct ktun_conn *conn, u8 state);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
 #define KTUN_WHY_POLICY_GONE	"policy removed during the handshake"
 enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
@@ -163,6 +165,10 @@ void ktun_readsock_exit(void);
 void ktun_readsock_kick(struct ktun_conn *conn);
 void ktun_readsock_announce(struct sock *sk);
 bool ktun_readsock_active(void);
+struct ftrace_ops;
+void ktun_redirect_conn(struct pt_regs *regs, void *to);
+int ktun_redirect_on(struct ftrace_ops *ops, unsigned long ip);
+void ktun_redirect_off(struct ftrace_ops *ops, unsigned long ip);
 
 /* Record-aligned kTLS reads for strparser users (tlsread.c). */
 void ktun_tlsread_learn(const struct proto_ops *final);

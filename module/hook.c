@@ -274,7 +274,7 @@ static void ktun_probe_data(void *data, const struct sock *sk)
 {
 	struct ktun_conn *conn;
 
-	if (sk->sk_protocol != IPPROTO_TCP || !atomic_read(&ktun_live_conns))
+	if (!atomic_read(&ktun_watched_conns) || sk->sk_protocol != IPPROTO_TCP)
 		return;
 	conn = ktun_conn_lookup(sk);
 	if (!conn)

@@ -90,7 +90,7 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
 	release_sock(sk);
-	WRITE_ONCE(conn->state, KTUN_CONN_STATE_SECURE);
+	ktun_conn_settle(conn, KTUN_CONN_STATE_SECURE);
 	ktun_gate_publish(conn);
 	return 0;
 }

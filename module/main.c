@@ -50,11 +50,12 @@ err_wq:
 }
 
 /*
- * Gated sockets and listeners hold module references, and so do secured
- * kernel-owned connections (their reads go through readsock.c), so this
- * runs only when none is left; secured user connections keep working
- * (their ops are tls's).  Order: no new connections (hook), no daemon messages (family),
- * then each namespace fails and forgets its connections (pernet exit).
+ * Gated sockets and listeners hold module references, and so do secure
+ * connections read through readsock.c or tlsread.c (RDS, KCM), so this
+ * runs only when none is left; other secure connections keep working
+ * (their ops are tls's).  Order: no new connections (hooks), no daemon
+ * messages (family), then each namespace fails and forgets its
+ * connections (pernet exit).
  */
 static void __exit ktun_exit(void)
 {
@@ -69,10 +70,10 @@ static void __exit ktun_exit(void)
 	/* Policies and connections are freed by RCU callbacks. */
 	rcu_barrier();
 	WARN(atomic_read(&ktun_live_policies) || atomic_read(&ktun_live_nets) ||
-	     atomic_read(&ktun_live_conns),
-	     "ktun: leaked %d policies, %d namespace states, %d connections\n",
+	     atomic_read(&ktun_live_conns) || atomic_read(&ktun_watched_conns),
+	     "ktun: leaked %d policies, %d namespace states, %d connections, %d watched\n",
 	     atomic_read(&ktun_live_policies), atomic_read(&ktun_live_nets),
-	     atomic_read(&ktun_live_conns));
+	     atomic_read(&ktun_live_conns), atomic_read(&ktun_watched_conns));
 	pr_info("ktun: unloaded\n");
 }
 

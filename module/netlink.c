@@ -17,10 +17,6 @@
 #include "policy.h"
 
 /*
- * The family struct is ours: the spec is genetlink-legacy (needed for
- * uns-admin-perm), for which ynl-gen emits only the ops and policies.
- */
-/*
  * The spec's multicast groups, with the CAP_NET_ADMIN check the 6.12
  * generator cannot express (events name peers, as conn-get does): this
  * array stands in for netlink-gen.c's ktun_nl_mcgrps.
@@ -32,6 +28,10 @@ static const struct genl_multicast_group ktun_nl_mcgrps_admin[] = {
 	},
 };
 
+/*
+ * The family struct is ours: the spec is genetlink-legacy (needed for
+ * uns-admin-perm), for which ynl-gen emits only the ops and policies.
+ */
 struct genl_family ktun_nl_family __ro_after_init = {
 	.name		= KTUN_FAMILY_NAME,
 	.version	= KTUN_FAMILY_VERSION,

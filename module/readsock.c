@@ -16,6 +16,10 @@
  * see the original caller again and redirect forever.  It holds the
  * connection across the call and drops it after, which rules that out.
  *
+ * The file also holds what tlsread.c shares (the redirect helpers) and the
+ * replay of a record announcement (ktun_readsock_announce/kick), which the
+ * verdict uses for every owner.
+ *
  * Switch: module parameter redirect_read_sock (read at load).  The upstream
  * fix that makes this file unnecessary: RDS-TCP reading with
  * sock->ops->read_sock(), as strparser (KCM) already does, instead of
@@ -126,22 +130,49 @@ static bool ktun_rs_caller_exempt(unsigned long caller)
 	return ktun_rs_classify(caller);
 }
 
+/*
+ * Shared by the ftrace redirects (here and tlsread.c): a hooked read_sock
+ * call whose socket (first argument) is a ktun connection's goes to @to.
+ */
+void notrace ktun_redirect_conn(struct pt_regs *regs, void *to)
+{
+	struct ktun_conn *conn;
+
+	conn = ktun_conn_lookup((struct sock *)regs_get_kernel_argument(regs, 0));
+	if (!conn)
+		return;
+	ktun_conn_put(conn);
+	instruction_pointer_set(regs, (unsigned long)to);
+}
+
+/* Puts @ops (SAVE_REGS | IPMODIFY | RECURSION) on function @ip. */
+int ktun_redirect_on(struct ftrace_ops *ops, unsigned long ip)
+{
+	int err;
+
+	err = ftrace_set_filter_ip(ops, ip, 0, 0);
+	if (err)
+		return err;
+	err = register_ftrace_function(ops);
+	if (err)
+		ftrace_set_filter_ip(ops, ip, 1, 0);
+	return err;
+}
+
+void ktun_redirect_off(struct ftrace_ops *ops, unsigned long ip)
+{
+	unregister_ftrace_function(ops);
+	ftrace_set_filter_ip(ops, ip, 1, 0);
+}
+
 static void notrace ktun_rs_hook(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
-	struct ktun_conn *conn;
-	struct sock *sk;
 
-	if (!regs || !atomic_read(&ktun_live_conns) ||
-	    ktun_rs_caller_exempt(parent_ip))
-		return;
-	sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	conn = ktun_conn_lookup(sk);
-	if (!conn)
-		return;
-	ktun_conn_put(conn);
-	instruction_pointer_set(regs, (unsigned long)ktun_read_sock);
+	if (regs && atomic_read(&ktun_live_conns) &&
+	    !ktun_rs_caller_exempt(parent_ip))
+		ktun_redirect_conn(regs, ktun_read_sock);
 }
 
 /*
@@ -199,14 +230,9 @@ int __init ktun_readsock_init(void)
 		pr_info("ktun: read_sock redirect off: connections of kernel-owned sockets are refused\n");
 		return 0;
 	}
-	err = ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 0, 0);
+	err = ktun_redirect_on(&ktun_rs_ops, (unsigned long)tcp_read_sock);
 	if (err)
 		return err;
-	err = register_ftrace_function(&ktun_rs_ops);
-	if (err) {
-		ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 1, 0);
-		return err;
-	}
 	ktun_rs_registered = true;
 	return 0;
 }
@@ -215,6 +241,5 @@ void ktun_readsock_exit(void)
 {
 	if (!ktun_rs_registered)
 		return;
-	unregister_ftrace_function(&ktun_rs_ops);
-	ftrace_set_filter_ip(&ktun_rs_ops, (unsigned long)tcp_read_sock, 1, 0);
+	ktun_redirect_off(&ktun_rs_ops, (unsigned long)tcp_read_sock);
 }

@@ -157,15 +157,9 @@ static void notrace ktun_tr_hook(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
-	struct ktun_conn *conn;
 
-	if (!regs || within_module(parent_ip, THIS_MODULE))
-		return;
-	conn = ktun_conn_lookup((struct sock *)regs_get_kernel_argument(regs, 0));
-	if (!conn)
-		return;
-	ktun_conn_put(conn);
-	instruction_pointer_set(regs, (unsigned long)ktun_tls_read_sock);
+	if (regs && !within_module(parent_ip, THIS_MODULE))
+		ktun_redirect_conn(regs, ktun_tls_read_sock);
 }
 
 static struct ftrace_ops ktun_tr_ops = {
@@ -190,12 +184,7 @@ void ktun_tlsread_learn(const struct proto_ops *final)
 		goto out;
 	WRITE_ONCE(ktun_tr_tried, true);
 	ktun_tr_tls_ref = symbol_get(tls_get_record);
-	err = ftrace_set_filter_ip(&ktun_tr_ops, (unsigned long)fn, 0, 0);
-	if (!err) {
-		err = register_ftrace_function(&ktun_tr_ops);
-		if (err)
-			ftrace_set_filter_ip(&ktun_tr_ops, (unsigned long)fn, 1, 0);
-	}
+	err = ktun_redirect_on(&ktun_tr_ops, (unsigned long)fn);
 	if (err) {
 		pr_warn("ktun: cannot hook kTLS read_sock (%d): KCM over ktun may misframe\n",
 			err);
@@ -214,8 +203,7 @@ void ktun_tlsread_exit(void)
 {
 	if (!ktun_tr_registered)
 		return;
-	unregister_ftrace_function(&ktun_tr_ops);
-	ftrace_set_filter_ip(&ktun_tr_ops, (unsigned long)ktun_tr_fn, 1, 0);
+	ktun_redirect_off(&ktun_tr_ops, (unsigned long)ktun_tr_fn);
 	if (ktun_tr_tls_ref)
 		symbol_put(tls_get_record);
 }

@@ -16,7 +16,7 @@ stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
 BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
-      socat tcpdump iperf3 ss"
+      socat tcpdump iperf3"
 # Kernel modules the tests load (dependencies follow): kTLS and the AEADs
 # it asks the crypto API for by name (autoloaded through /sbin/modprobe).
 MODS="veth tls gcm ghash-clmulni-intel aesni_intel chacha20poly1305

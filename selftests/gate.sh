@@ -37,7 +37,7 @@ kill -CONT "$pid"
 wait $probe
 probe_is echo hello
 check "the connection was secured" \
-	eval "dmesg | grep -q 'connect .* -> $B4:7800 policy [0-9]*: secured'"
+	eval "klog | grep -q 'connect .* -> $B4:7800 policy [0-9]*: secured'"
 
 # TCP Fast Open: a's client may put data in the SYN without a cookie
 # (0x5), b accepts it (0x2).  To a matched port the SYN must carry none.

@@ -55,10 +55,7 @@ expect 1 "marker SEEN" "... and its data is plain on the wire" $TAP scan u.pcap 
 # With the read_sock redirect switched off, a kernel-owned socket that a
 # policy selects is refused, never left to read kTLS's queue raw.
 kill $(pids_of b xfer)
-ktund_down a
-ktund_down b
-check "ktun reloads with redirect_read_sock=0" \
-	eval 'wait_for 10 rmmod ktun && modprobe ktun redirect_read_sock=0'
+check "ktun reloads with redirect_read_sock=0" ktun_reload redirect_read_sock=0
 in_b $XFER serve 7602 copy &
 wait_for 5 listening b 7602
 in_a ktun policy add remote $B4 rport 7602 owner kernel dir out \
@@ -66,7 +63,7 @@ in_a ktun policy add remote $B4 rport 7602 owner kernel dir out \
 expect 1 "Connection refused|Broken pipe" "redirect off: the kernel-owned connection is refused" \
 	kclient 7602
 check "... and the log says why" \
-	eval "dmesg | grep -q 'refusing a matched connection: kernel-owned socket and redirect_read_sock=0'"
+	eval "klog | grep -q 'refusing a matched connection: kernel-owned socket and redirect_read_sock=0'"
 kill $(pids_of b xfer)
-check "ktun reloads with the redirect on" eval 'rmmod ktun && modprobe ktun'
+check "ktun reloads with the redirect on" ktun_reload
 done_testing

@@ -8,11 +8,11 @@ ok() { T_N=$((T_N + 1)); echo "ok $T_N $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N $*"; }
 diag() { echo "# $*"; }
 
-# check DESC CMD...: passes when CMD succeeds.
+# check DESC CMD...: passes when CMD succeeds; returns CMD's status.
 check() {
 	local desc=$1
 	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+	if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi
 }
 
 # expect RC PATTERN DESC CMD...: CMD must exit with RC and print PATTERN

@@ -54,7 +54,7 @@ capture_stop
 expect 0 "marker absent" "iperf3 capture: only TLS records" \
 	$TAP scan iperf.pcap "$MARK"
 check "iperf3 connections were secured by ktun" \
-	eval "dmesg | grep -q 'connect .* -> $B4:5201 policy [0-9]*: secured'"
+	eval "klog | grep -q 'connect .* -> $B4:5201 policy [0-9]*: secured'"
 
 # --- rmmod with a secure and a half-handshaked connection ---------------
 # Gated listeners hold the module (see Documentation/design.md), so b's

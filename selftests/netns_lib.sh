@@ -13,7 +13,12 @@ TAP=/selftests/tls_tap
 MARK=KTUN-PLAINTEXT-MARKER-7f3a
 A4=10.10.0.1 B4=10.10.0.2 A6=fd10::1 B6=fd10::2
 
+# klog: the kernel log since this test set up its hosts.
+T_LOG0=0
+klog() { dmesg | tail -n +$((T_LOG0 + 1)); }
+
 hosts_up() {
+	T_LOG0=$(dmesg | wc -l)
 	$IP netns add ha
 	$IP netns add hb
 	$IP link add va netns ha type veth peer name vb netns hb
@@ -87,6 +92,14 @@ ktund_down() {
 	[ -n "$pids" ] || return 0
 	kill $pids
 	wait_for 5 eval "! kill -0 $pids 2>/dev/null"
+}
+
+# ktun_reload [PARAM...]: stops both hosts' daemons (they stay registered
+# with the old module) and reloads ktun with PARAMs.
+ktun_reload() {
+	ktund_down a
+	ktund_down b
+	wait_for 10 rmmod ktun && modprobe ktun "$@"
 }
 
 # capture HOST FILE FILTER: tcpdump on the host's veth until capture_stop

@@ -22,11 +22,6 @@ static const char *const role_names[3] = {
 	[KTUN_ROLE_SERVER] = "server",
 };
 
-static const char *pick(const char *const *names, unsigned int n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "unknown";
-}
-
 struct conn {
 	uint32_t id, policy, cipher, error;
 	uint16_t family, lport, rport, version;
@@ -105,8 +100,8 @@ static void conn_text(const struct conn *c)
 	printf(v6 ? "conn %u [%s]:%u %s [%s]:%u" : "conn %u %s:%u %s %s:%u",
 	       c->id, c->local, c->lport, c->role == KTUN_ROLE_CLIENT ? "->" : "<-",
 	       c->remote, c->rport);
-	printf(" %s %s owner %s policy %u", pick(state_names, 4, c->state),
-	       pick(role_names, 3, c->role), owner_name(c->owner), c->policy);
+	printf(" %s %s owner %s policy %u", enum_name(state_names, 4, c->state),
+	       enum_name(role_names, 3, c->role), owner_name(c->owner), c->policy);
 	if (c->state == KTUN_CONN_STATE_SECURE)
 		printf(" %s %s peer %s handshake %.1fms", version_name(c->version),
 		       cipher_name(c->cipher),
@@ -133,8 +128,8 @@ static void conn_json(struct jw *w, const struct conn *c, const char *event)
 	jw_str(w, "remote-addr", c->remote);
 	jw_uint(w, "remote-port", c->rport);
 	jw_str(w, "owner", owner_name(c->owner));
-	jw_str(w, "role", pick(role_names, 3, c->role));
-	jw_str(w, "state", pick(state_names, 4, c->state));
+	jw_str(w, "role", enum_name(role_names, 3, c->role));
+	jw_str(w, "state", enum_name(state_names, 4, c->state));
 	jw_uint(w, "policy-id", c->policy);
 	if (c->state == KTUN_CONN_STATE_SECURE) {
 		jw_str(w, "version", version_name(c->version));
@@ -194,8 +189,11 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	struct conn c = { .local = "?", .remote = "?" };
+	const struct ktnl *k = data;
 	const char *event;
 
+	if (nlh->nlmsg_type != k->family_id)
+		return MNL_CB_OK;
 	switch (g->cmd) {
 	case KTUN_CMD_CONN_UP: event = "up"; break;
 	case KTUN_CMD_CONN_DOWN: event = "down"; break;
@@ -204,10 +202,9 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	conn_parse(nlh, &c);
 	if (opts.json) {
-		struct jw *w = data;
+		struct jw w = { .f = stdout };	/* one object per line */
 
-		w->need_comma[0] = false;	/* one object per line */
-		conn_json(w, &c, event);
+		conn_json(&w, &c, event);
 	} else {
 		printf("%s ", event);
 		conn_text(&c);
@@ -219,7 +216,6 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 int cmd_monitor(int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct jw w = { .f = stdout };
 	struct ktnl k = {};
 	int ret;
 
@@ -231,7 +227,8 @@ int cmd_monitor(int argc, char **argv)
 	ret = ktnl_subscribe(&k, KTUN_MCGRP_MONITOR);
 	if (ret) {
 		fprintf(stderr, "ktun: monitor: cannot join the \"%s\" group: %s\n",
-			KTUN_MCGRP_MONITOR, strerror(-ret));
+			KTUN_MCGRP_MONITOR, ret == -ENOENT ?
+			"the loaded ktun module has no such group" : strerror(-ret));
 		ktnl_close(&k);
 		return KTUN_EXIT_FAIL;
 	}
@@ -242,10 +239,11 @@ int cmd_monitor(int argc, char **argv)
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "ktun: monitor: %s\n", strerror(errno));
+			fprintf(stderr, "ktun: monitor: %s\n", errno == ENOBUFS ?
+				"receive overrun, events were lost" : strerror(errno));
 			break;
 		}
-		ret = mnl_cb_run(buf, ret, 0, 0, monitor_cb, &w);
+		ret = mnl_cb_run(buf, ret, 0, 0, monitor_cb, &k);
 		if (ret < 0) {
 			fprintf(stderr, "ktun: monitor: %s\n", strerror(errno));
 			break;

@@ -36,8 +36,8 @@ int name_lookup(const char *const *names, unsigned int n, const char *s)
 	return -1;
 }
 
-static const char *enum_name(const char *const *names, unsigned int n,
-			     unsigned int v)
+const char *enum_name(const char *const *names, unsigned int n,
+		      unsigned int v)
 {
 	return v < n && names[v] ? names[v] : "unknown";
 }

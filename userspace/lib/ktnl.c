@@ -182,7 +182,7 @@ int ktnl_subscribe(struct ktnl *k, const char *group)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	uint16_t id = k->family_id;
-	int err, one = 1;
+	int err, rcvbuf = 1 << 20;
 
 	k->want_group = group;
 	k->group_id = 0;
@@ -196,9 +196,11 @@ int ktnl_subscribe(struct ktnl *k, const char *group)
 		return err;
 	if (!k->group_id)
 		return -ENOENT;
+	/* Room for bursts; an overrun is reported (ENOBUFS), not hidden. */
+	setsockopt(mnl_socket_get_fd(k->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		   sizeof(rcvbuf));
 	if (mnl_socket_setsockopt(k->nl, NETLINK_ADD_MEMBERSHIP, &k->group_id,
-				  sizeof(k->group_id)) ||
-	    mnl_socket_setsockopt(k->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one)))
+				  sizeof(k->group_id)))
 		return -errno;
 	return 0;
 }
