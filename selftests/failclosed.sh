@@ -98,7 +98,7 @@ in_a ktun policy add remote $B4 rport 7305 dir out \
 	peer-uri spiffe://example.org/c >/dev/null
 serve_b 7305
 client_fails "wrong identity" ECONNREFUSED "peer certificate carries none of the accepted identities (ECONNREFUSED)" 7305
-daemon_logged_one "wrong identity" a 7305 "identity"
+daemon_logged_one "wrong identity" a 7305 "none of the accepted identities"
 
 # 06: b's certificate comes from another CA.
 ktund_down b
