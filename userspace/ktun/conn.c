@@ -169,8 +169,9 @@ int cmd_conn(int argc, char **argv)
 	struct ktnl k = {};
 	int ret;
 
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show") && strcmp(argv[0], "list")))
-		return usage_err("unknown conn command \"%s\"", argv[0]);
+	ret = only_show("conn", argc, argv, true);
+	if (ret)
+		return ret;
 	ret = ktun_connect(&k);
 	if (ret)
 		return ret;

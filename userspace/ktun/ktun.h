@@ -44,6 +44,7 @@ int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 } while (0)
 
 /* Names for the spec's enums (Documentation/netlink/specs/ktun.yaml). */
+int only_show(const char *obj, int argc, char **argv, bool list);
 const char *enum_name(const char *const *names, unsigned int n, unsigned int v);
 const char *direction_name(unsigned int v);
 const char *owner_name(unsigned int v);

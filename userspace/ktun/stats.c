@@ -45,8 +45,9 @@ int cmd_stats(int argc, char **argv)
 	struct ktnl k = {};
 	int ret;
 
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show")))
-		return usage_err("unknown stats command \"%s\"", argv[0]);
+	ret = only_show("stats", argc, argv, false);
+	if (ret)
+		return ret;
 	ret = ktun_send(&k, ktnl_req(&k, buf, KTUN_CMD_STATS_GET, 0), stats_cb,
 			&w, "stats");
 	ktnl_close(&k);

@@ -160,3 +160,19 @@ int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	err = ktnl_talk(k, nlh, cb, data);
 	return err ? nl_err(k, what, err) : KTUN_EXIT_OK;
 }
+
+/*
+ * For objects whose only command is "show" (and "list" if @list): 0, or
+ * a usage error naming the word that is wrong.
+ */
+int only_show(const char *obj, int argc, char **argv, bool list)
+{
+	if (!argc)
+		return 0;
+	if (strcmp(argv[0], "show") && (!list || strcmp(argv[0], "list")))
+		return usage_err("unknown %s command \"%s\"", obj, argv[0]);
+	if (argc > 1)
+		return usage_err("%s %s takes no arguments (got \"%s\")", obj,
+				 argv[0], argv[1]);
+	return 0;
+}
