@@ -77,6 +77,8 @@ static void ktun_conn_reset(struct ktun_conn *conn, int err, const char *why)
 {
 	char buf[300];
 
+	if (why && !strcmp(why, KTUN_WHY_POLICY_GONE))	/* worded for handshakes */
+		why = "policy removed";
 	snprintf(buf, sizeof(buf), "reset: %s", why ?: "by ktun");
 	ktun_conn_log(conn, buf);
 	tcp_abort(conn->sk, err);
@@ -220,6 +222,26 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 	return true;
 }
 
+/*
+ * @conn's socket reached TCP_CLOSE after the handshake.  Any context.
+ * While ktun_conn_fail_locked() publishes a failure (its tcp_abort()
+ * brings us here first), @conn stays in the tables: the owner's release()
+ * must still find it, to wait for the publication and learn whether the
+ * gate's module reference was dropped, and must not free the socket
+ * under the publisher.  Whichever of the two comes last unlinks.
+ */
+void ktun_conn_closed(struct ktun_conn *conn)
+{
+	set_bit(KTUN_CONN_F_CLOSED, &conn->flags);
+	/* Pairs with ktun_conn_fail_locked(): one sees the other's bit. */
+	smp_mb__after_atomic();
+	if (test_bit(KTUN_CONN_F_FAILING, &conn->flags) ||
+	    !ktun_conn_unlink(conn))
+		return;
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+		ktun_nl_conn_event(conn, KTUN_CMD_CONN_DOWN, NULL);
+}
+
 static void ktun_conn_unpin(void)
 {
 	atomic_dec(&ktun_watched_conns);
@@ -338,6 +360,7 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	ktun_conn_log(conn, buf);
 	ktun_nl_hs_abort(conn, reason);
 	WRITE_ONCE(conn->err, err);
+	set_bit(KTUN_CONN_F_FAILING, &conn->flags);
 	ktun_conn_settle(conn, KTUN_CONN_STATE_FAILED);
 	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
 	ktun_relay_detach(conn);
@@ -346,6 +369,11 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	__skb_queue_purge(&sk->sk_receive_queue);
 	release_sock(sk);
 	ktun_gate_publish(conn);
+	clear_bit(KTUN_CONN_F_FAILING, &conn->flags);
+	/* Pairs with ktun_conn_closed(): one sees the other's bit. */
+	smp_mb__after_atomic();
+	if (test_bit(KTUN_CONN_F_CLOSED, &conn->flags))
+		ktun_conn_unlink(conn);
 	return true;
 }
 

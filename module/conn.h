@@ -90,6 +90,8 @@ enum {
 	KTUN_CONN_F_PINNED,	/* holds a module reference until unlinked */
 	KTUN_CONN_F_MISSED,	/* tlsread.c refused a nested read */
 	KTUN_CONN_F_TLSREAD,	/* an in-kernel reader reads via tlsread.c */
+	KTUN_CONN_F_CLOSED,	/* the socket reached TCP_CLOSE after the handshake */
+	KTUN_CONN_F_FAILING,	/* a failure is being published: no unlink yet */
 };
 
 extern atomic_t ktun_live_conns;
@@ -107,6 +109,7 @@ void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
 			   size_t len, const char *reason);
 void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
+void ktun_conn_closed(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);

@@ -230,6 +230,13 @@ static __poll_t ktun_gate_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
+/*
+ * SHUT_WR waits for the verdict: the FIN goes after the owner's data.
+ * Giving up the read side mid-handshake ends it instead, as release()
+ * does: RDS shuts down connections it will not use (how == 3, which TCP
+ * refuses anyway) from its single work queue, and must not sit there
+ * until another host's handshake ends.
+ */
 static int ktun_gate_shutdown(struct socket *sock, int how)
 {
 	struct ktun_conn *conn = ktun_gate_conn(sock);
@@ -237,6 +244,8 @@ static int ktun_gate_shutdown(struct socket *sock, int how)
 
 	if (!conn)
 		return ktun_orig(sock->sk)->shutdown(sock, how);
+	if (how != SHUT_WR)
+		ktun_conn_fail(conn, ECONNRESET, "the owner shut the connection down");
 	ret = ktun_gate_wait(conn, false, READ_ONCE(sock->sk->sk_sndtimeo));
 	if (!ret)
 		ret = ktun_gate_next(conn)->shutdown(sock, how);
@@ -293,7 +302,9 @@ static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
  * The owner closing mid-handshake resets the connection.  __sock_release()
  * read our ops before calling here and will drop the module reference
  * they stand for; if the verdict published other ops meanwhile (dropping
- * that reference already), take it again.
+ * that reference already), take it again.  A connection is only
+ * publishing while it can still be found (ktun_conn_closed()), so once
+ * its lock is taken here, or it is gone, no publication can follow.
  */
 static int ktun_gate_release(struct socket *sock)
 {
@@ -305,13 +316,18 @@ static int ktun_gate_release(struct socket *sock)
 		mutex_lock(&conn->lock);
 		if (!ktun_is_gate(READ_ONCE(sock->ops)))
 			__module_get(THIS_MODULE);
-		conn->sock = NULL;
-		conn->grafted = false;
+		if (conn->sock == sock) {
+			conn->sock = NULL;
+			conn->grafted = false;
+		}
 		mutex_unlock(&conn->lock);
 		ktun_conn_fail(conn, ECONNRESET, "the owner closed the socket");
 		ktun_conn_put(conn);
-	} else if (sk && sk->sk_state == TCP_LISTEN) {
-		ktun_gate_unlisten(sk);
+	} else {
+		if (!ktun_is_gate(READ_ONCE(sock->ops)))
+			__module_get(THIS_MODULE);
+		if (sk && sk->sk_state == TCP_LISTEN)
+			ktun_gate_unlisten(sk);
 	}
 	return ops->release(sock);
 }
@@ -331,20 +347,23 @@ static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 	sock_graft(sk2, newsock);
 	newsock->state = SS_CONNECTED;
 	release_sock(sk2);
+	/*
+	 * do_accept() set our ops and took a reference for them before
+	 * calling us.  kernel_accept() and RDS set both after we return:
+	 * those sockets keep the gate for good (it passes calls through, to
+	 * kTLS once secure), as publishing to them could race their caller.
+	 */
+	if (!ktun_is_gate(READ_ONCE(newsock->ops)))
+		newsock = NULL;
 	if (!conn) {
-		/*
-		 * do_accept() set our ops and took a reference for them
-		 * before calling us; kernel_accept() sets both after we
-		 * return (then the gate just passes calls through).
-		 */
-		if (ktun_is_gate(READ_ONCE(newsock->ops))) {
+		if (newsock) {
 			WRITE_ONCE(newsock->ops, ktun_orig(sk2));
 			module_put(THIS_MODULE);
 		}
 		return;
 	}
 	conn->sock = newsock;
-	conn->grafted = true;
+	conn->grafted = !!newsock;
 	conn->orig_ops = ktun_orig(sk2);
 	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
 		ktun_gate_publish(conn);

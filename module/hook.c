@@ -236,9 +236,8 @@ static void ktun_hook_close(struct sock *sk)
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
 		ktun_conn_fail_async(conn, ECONNRESET,
 				     "connection closed during the handshake");
-	else if (ktun_conn_unlink(conn) &&
-		 READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
-		ktun_nl_conn_event(conn, KTUN_CMD_CONN_DOWN, NULL);
+	else
+		ktun_conn_closed(conn);
 	ktun_conn_put(conn);
 }
 

@@ -22,10 +22,11 @@ make -s -C "$top" KDIR="$kdir" BUILD="$build" module userspace selftests >&2
 # with multi-threaded TCG a vCPU can run stale code across the kernel's
 # text patching (int3 oopses seen when the module enabled its tracepoint).
 cpu=qemu64,+ssse3,+sse4.1,+sse4.2,+aes,+pclmulqdq,+popcnt
-append="console=ttyS0 quiet panic=-1 ktunvm=$mode"
+append="console=ttyS0 quiet panic=-1 log_buf_len=8M ktunvm=$mode"
 # A subset of the VM tests: KTUN_TESTS="policy_nl lifecycle.sh".
 [ -n "${KTUN_TESTS:-}" ] && append="$append ktuntests=$(tr ' ' , <<<"$KTUN_TESTS")"
 [ -n "${KTUN_TRACE:-}" ] && append="$append ktuntrace"
+[ -n "${KTUN_TEST_LIMIT:-}" ] && append="$append ktunlimit=$KTUN_TEST_LIMIT"
 limit=${KTUN_VM_TIMEOUT:-1200}
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio

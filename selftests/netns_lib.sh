@@ -9,6 +9,7 @@
 IP=/usr/sbin/ip
 PKI=/selftests/pki
 XFER=/selftests/xfer
+RDS=/selftests/rds_xfer
 TAP=/selftests/tls_tap
 MARK=KTUN-PLAINTEXT-MARKER-7f3a
 A4=10.10.0.1 B4=10.10.0.2 A6=fd10::1 B6=fd10::2
@@ -64,6 +65,38 @@ rds_policy() {
 		peer-uri "$3" >/dev/null
 }
 
+# rds_up: rds_tcp loaded (after the policies: see admin-guide.md) and
+# listening on both hosts; RDS reconnects quickly, so tests see retries.
+rds_up() {
+	modprobe rds_tcp &&
+	sysctl -qw net.rds.reconnect_min_delay_ms=100 net.rds.reconnect_max_delay_ms=500 &&
+	wait_for 5 listening a 16385 && wait_for 5 listening b 16385
+}
+
+# rds_blocked DESC HOST LOCAL PEER LPORT ECHO-LOG: a message from
+# LOCAL:LPORT to PEER:4000 must not get through - no echo, and the echo
+# server ("rds_xfer -v echo", logging to ECHO-LOG) never saw it.  LPORT
+# is the sender's own: RDS keeps the message queued, to go out once a
+# connection comes up, and its echo must not reach a later sender.
+rds_blocked() {
+	expect 4 "no echo|blocked" "$1" in_$2 env RDS_XFER_WAIT=5 \
+		$RDS -l "$5" send "$3" "$4" 4000 100 1 "$MARK"
+	same "... and the peer's RDS delivered nothing from $3:$5" 0 \
+		"$(grep -c "^from $3:$5 " "$6")"
+}
+
+# policy_swap HOST COMMAND...: replaces HOST's policies with those COMMAND
+# adds, leaving no moment without them (equal policies: the older wins,
+# so the old ones keep deciding until they are deleted).
+policy_swap() {
+	local h=$1 ids id
+	shift
+	ids=$(in_$h ktun -j policy show | jq -r '.[].id') && "$@" || return
+	for id in $ids; do
+		in_$h ktun policy del "$id" >/dev/null || return
+	done
+}
+
 in_a() { $IP netns exec ha "$@"; }
 in_b() { $IP netns exec hb "$@"; }
 
@@ -106,7 +139,7 @@ ktun_reload() {
 capture() {
 	CAP_FILE=$2
 	rm -f "$2.log"
-	$IP netns exec "h$1" tcpdump -Z root -U --immediate-mode -q -s 0 -i "v$1" -w "$2" "$3" \
+	$IP netns exec "h$1" tcpdump -Z root -U --immediate-mode -B 8192 -q -s 0 -i "v$1" -w "$2" "$3" \
 		>/dev/null 2>"$2.log" &
 	CAP_PID=$!
 	wait_for 20 grep -q "listening on" "$2.log"

@@ -8,7 +8,6 @@
 # with tcp_read_sock() directly, which only works through readsock.c.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-RDS=/selftests/rds_xfer
 TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts
 
 # RDS-TCP's kernel sockets, both directions, on both hosts.
@@ -16,8 +15,7 @@ check "RDS policies on both hosts" eval 'rds_policy a $B4 spiffe://example.org/b
 	      rds_policy b $A4 spiffe://example.org/a'
 # rds_tcp opens its listeners when it loads: after the policies, so that
 # they are gated (see Documentation/admin-guide.md).
-check "rds_tcp loads" modprobe rds_tcp
-wait_for 5 listening a 16385
+check "rds_tcp loads and listens on both hosts" rds_up
 
 capture b "$PWD/rds.pcap" "tcp port 16385"
 in_b $RDS echo $B4 4000 >echo-b.out 2>&1 &
@@ -46,4 +44,12 @@ expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	$TAP scan rds.pcap "$MARK"
 check "no RDS connection was refused or failed" \
 	eval "! klog | grep -E 'ktun: .*(16385.*failed|refusing)'"
+
+# rmmod: refused while RDS reads its connections through ktun; once RDS
+# is gone, ktun unloads (the runner fails the run on any oops or leak).
+expect 1 "in use" "rmmod ktun with RDS connections up: refused" rmmod ktun
+rds_ok "... and RDS still works after it" a $A4 $B4 4000 1000 20
+kill $(pids_of a rds_xfer) $(pids_of b rds_xfer)
+check "rds_tcp and rds unload" eval 'wait_for 10 rmmod rds_tcp && rmmod rds'
+check "then ktun unloads (and loads again)" ktun_reload
 done_testing

@@ -2,23 +2,33 @@
 /*
  * rds_xfer: RDS (over TCP) messages with checksums, knowing nothing of ktun.
  *
- *   rds_xfer echo LOCAL PORT [COUNT]
- *   rds_xfer [-w WINDOW] [-t] send LOCAL PEER PORT SIZE COUNT [MARKER]
+ *   rds_xfer [-v] echo LOCAL PORT [COUNT]
+ *   rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]
  *
  * "echo" binds LOCAL:PORT, checks every message it gets and sends it back
- * to its sender (COUNT messages, default forever).  "send" binds LOCAL:PORT
- * and sends COUNT messages of SIZE bytes (1 byte to 1 MiB) to PEER:PORT,
- * up to WINDOW (default 1) before it waits for echoes, each of which must
- * be identical to what was sent; -t also prints the time taken and the
- * payload rate (the throughput mode the benchmark uses).  Messages are
- * those of xfer_msg.h (self-checking from 16 bytes on, MARKER every 4 KiB).
+ * to its sender (COUNT messages, default forever; -v logs each sender and
+ * size as "from ADDR:PORT N bytes").  "send" binds LOCAL:PORT
+ * (LOCAL:LPORT with -l) and sends COUNT messages of SIZE bytes (1 byte to
+ * 1 MiB) to PEER:PORT, up to WINDOW (default 1) before it waits for
+ * echoes, each of which must be identical to what was sent; -t also prints
+ * the time taken and the payload rate (the throughput mode the benchmark
+ * uses).  Messages are those of xfer_msg.h (self-checking from 16 bytes
+ * on, MARKER every 4 KiB).
+ *
+ * A blocking RDS send can wait for the connection to come up (multipath
+ * RDS waits for the first handshake in rds_send_mprds_hash()); the sender
+ * gives each send and each echo RDS_XFER_WAIT seconds (default 20).  A
+ * send interrupted in that wait still queues its message on RDS's first
+ * path, to go out when the connection comes up: a test that expects a
+ * timeout uses a local port (-l) no later sender binds.
+ *
  * Output: "ok COUNT x SIZE" or "error: ...".  Exit: 0 ok, 1 mismatch or
- * usage, 3 a socket error, 4 a timeout (no echo within RDS_XFER_WAIT
- * seconds, default 20).
+ * usage, 3 a socket error, 4 a timeout.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -36,7 +46,7 @@
 
 #define MAXMSG	(1u << 20)
 
-static int window = 1, timing;
+static int window = 1, timing, lport, verbose;
 
 static int die(const char *what, int e)
 {
@@ -80,6 +90,11 @@ static int echo(int argc, char **argv)
 			die("recvfrom", errno);
 		if (xmsg_check(m, len))
 			bad++;
+		if (verbose) {
+			printf("from %s:%d %zd bytes\n", inet_ntoa(from.sin_addr),
+			       ntohs(from.sin_port), len);
+			fflush(stdout);
+		}
 		if (sendto(fd, m, len, 0, (struct sockaddr *)&from, fl) != len)
 			die("sendto", errno);
 		n++;
@@ -96,27 +111,62 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Waits for the next echo and compares it with message @seq. */
+/*
+ * Waits for the next echo and compares it with message @seq.  RDS's poll
+ * reports POLLIN once after any congestion map update (connections coming
+ * up do that) with nothing to read: hence the non-blocking recv.
+ */
 static int recv_echo(int fd, uint8_t *m, uint8_t *back, size_t size, long seq,
 		     const char *marker, int wait_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double end = now() + wait_ms / 1e3;
 	ssize_t len;
 
-	if (poll(&p, 1, wait_ms) != 1) {
-		printf("error: no echo for message %ld within %d s\n", seq,
-		       wait_ms / 1000);
-		exit(4);
+	for (;;) {
+		int left = (end - now()) * 1e3;
+
+		if (left <= 0 || poll(&p, 1, left) == 0) {
+			printf("error: no echo for message %ld within %d s\n",
+			       seq, wait_ms / 1000);
+			exit(4);
+		}
+		len = recv(fd, back, MAXMSG, MSG_DONTWAIT);
+		if (len >= 0)
+			break;
+		if (errno != EAGAIN && errno != EINTR)
+			die("recv", errno);
 	}
-	len = recv(fd, back, MAXMSG, 0);
-	if (len < 0)
-		die("recv", errno);
 	xmsg_fill(m, size, seq, marker);
 	if (len != (ssize_t)size || memcmp(m, back, size)) {
 		printf("error: echo %ld differs (%zd bytes)\n", seq, len);
 		return -1;
 	}
 	return 0;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/* A send may block until RDS's connection is up: bounded by SIGALRM. */
+static void send_one(int fd, const uint8_t *m, size_t size,
+		     const struct sockaddr_in *peer, long seq, int wait_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	ssize_t n;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((wait_ms + 999) / 1000);
+	n = sendto(fd, m, size, 0, (const struct sockaddr *)peer, sizeof(*peer));
+	alarm(0);
+	if (n < 0 && errno == EINTR) {
+		printf("error: send of message %ld blocked for %d s\n", seq,
+		       wait_ms / 1000);
+		exit(4);
+	}
+	if (n != (ssize_t)size)
+		die("sendto", n < 0 ? errno : EMSGSIZE);
 }
 
 static int send_all(int argc, char **argv)
@@ -137,14 +187,12 @@ static int send_all(int argc, char **argv)
 		       MAXMSG);
 		return 1;
 	}
-	fd = rds_socket(argv[2], atoi(argv[4]));
+	fd = rds_socket(argv[2], lport ? lport : atoi(argv[4]));
 	t0 = now();
 	while (got < count) {
 		for (; sent < count && sent - got < window; sent++) {
 			xmsg_fill(m, size, sent, marker);
-			if (sendto(fd, m, size, 0, (struct sockaddr *)&peer,
-				   sizeof(peer)) != (ssize_t)size)
-				die("sendto", errno);
+			send_one(fd, m, size, &peer, sent, wait_ms);
 		}
 		if (recv_echo(fd, m, back, size, got, marker, wait_ms))
 			return 1;
@@ -162,11 +210,15 @@ int main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+w:t")) != -1) {
+	while ((opt = getopt(argc, argv, "+w:tl:v")) != -1) {
 		if (opt == 'w')
 			window = atoi(optarg);
 		else if (opt == 't')
 			timing = 1;
+		else if (opt == 'l')
+			lport = atoi(optarg);
+		else if (opt == 'v')
+			verbose = 1;
 		else
 			goto usage;
 	}
@@ -177,7 +229,7 @@ int main(int argc, char **argv)
 	if (argc >= 7 && !strcmp(argv[1], "send"))
 		return send_all(argc, argv);
 usage:
-	fprintf(stderr, "usage: rds_xfer echo LOCAL PORT [COUNT]\n"
-		"       rds_xfer [-w WINDOW] [-t] send LOCAL PEER PORT SIZE COUNT [MARKER]\n");
+	fprintf(stderr, "usage: rds_xfer [-v] echo LOCAL PORT [COUNT]\n"
+		"       rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]\n");
 	return 1;
 }

@@ -6,8 +6,25 @@
 # lines.  A program that exits non-zero without reporting a failure, or
 # reports fewer results than it planned, counts as one more failure.
 cd /selftests || exit 1
-TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh ktls_interop.sh gate.sh failclosed.sh kernel_owner.sh rds.sh kcm.sh concurrent.sh live.sh"}
+TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh ktls_interop.sh gate.sh failclosed.sh kernel_owner.sh rds.sh rds_fail.sh rds_life.sh kcm.sh concurrent.sh live.sh"}
+LIMIT=${KTUN_TEST_LIMIT:-600}	# seconds per test program
 n=0
+
+# Shortly before a test program hits LIMIT, records where every process
+# waits (and, via sysrq, blocked tasks in the kernel log), so that a hang
+# can be diagnosed from the log alone.
+watchdog() {
+	local p cmd
+	sleep $((LIMIT - 10))
+	echo "watchdog: $1 still running after $((LIMIT - 10)) s"
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+		[ -n "$cmd" ] || continue	# kernel threads
+		echo "watchdog: pid ${p#/proc/} $cmd(wchan $(cat "$p/wchan"))"
+		sed 's/^/watchdog:     /' "$p/stack" 2>/dev/null
+	done
+	echo w >/proc/sysrq-trigger
+}
 
 emit() {
 	n=$((n + 1))
@@ -18,8 +35,12 @@ for t in $TESTS; do
 	echo "# ==== $t"
 	out=/tmp/$t.out
 	start=$(date +%s)
-	timeout 600 ./"$t" >"$out" 2>&1
+	watchdog "$t" >"$out.dog" 2>&1 &
+	dog=$!
+	timeout "$LIMIT" ./"$t" >"$out" 2>&1
 	rc=$?
+	kill "$dog" 2>/dev/null
+	cat "$out.dog" >>"$out"
 	sed 's/^/# /' "$out"
 	results=0 failed=0 planned=
 	while read -r line; do
