@@ -55,6 +55,12 @@ check "multipath: RDS spread them over $n TCP connections, all secure" \
 same "... and b has the same secure connections" "$n" "$(secure_conns b)"
 
 # --- the peer drops its connections unseen and restarts its daemon ---------
+# a learns of it from b's FINs and resets once the link is back, and
+# reconnects every path.  RDS itself may lose a message retransmitted
+# across that (its accept side pairs connections with paths in arrival
+# order, and drops a retransmission as a duplicate if the path's receive
+# sequence is ahead): seen without ktun in the same scenario, 2 rounds of
+# 4.  So the traffic checked is sent once all paths are back.
 secured=$(logged secured)
 in_b $IP link set vb down
 ktund_down b
@@ -63,13 +69,10 @@ check "b's RDS drops its connections" in_b sysctl -qw net.rds.tcp.rds_tcp_rcvbuf
 sleep 1
 ktund_up b b-ec
 in_b $IP link set vb up
+check "after b's restart, RDS reconnects its $n paths, each handshaked again" \
+	wait_for 60 eval '[ "$(logged secured)" -ge $((secured + n)) ]'
 send a $A4 $B4 5200 1000 50
-same "after b's restart, RDS reconnects and traffic flows" "ok 50 x 1000" \
-	"$(cat a-5200.out)"
-check "... over newly handshaked connections" \
-	eval '[ "$(logged secured)" -gt "$secured" ]'
-send a $A4 $B4 5201 1000 50
-same "... and keeps flowing" "ok 50 x 1000" "$(cat a-5201.out)"
+same "... and traffic flows" "ok 50 x 1000" "$(cat a-5200.out)"
 capture_stop
 expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture: only TLS records so far" $TAP scan tls.pcap "$MARK"
