@@ -138,6 +138,8 @@ void ktun_gate_wake(struct ktun_conn *conn);
 int ktun_gate_init(void);
 const struct proto_ops *ktun_gate_orig(const struct sock *sk);
 int ktun_gate_listen(struct sock *sk);
+bool ktun_gate_wants(struct socket *sock);
+void ktun_hook_kernel_listeners(struct net *net);
 void ktun_gate_unlisten(struct sock *sk);
 bool ktun_gate_listening(const struct sock *child);
 

@@ -411,6 +411,12 @@ static const struct proto_ops *ktun_gate_for(struct socket *sock)
 	return gate->orig && READ_ONCE(sock->ops) == gate->orig ? &gate->ops : NULL;
 }
 
+/* Could @sock be gated: are its ops its family's plain TCP ops? */
+bool ktun_gate_wants(struct socket *sock)
+{
+	return ktun_gate_for(sock);
+}
+
 static void __init ktun_gate_build(struct ktun_gate *gate,
 				   const struct proto_ops *orig)
 {
@@ -538,11 +544,16 @@ int ktun_gate_listen(struct sock *sk)
 	l->net = sock_net(sk);
 	l->family = sk->sk_family;
 	l->port = sk->sk_num;
+	/*
+	 * Gated before listed: a child that completes in between is refused
+	 * (ktun_hook_child), never handed to a plain accept() while held.
+	 * That matters for a listener gated while it already listens.
+	 */
+	__module_get(THIS_MODULE);
+	WRITE_ONCE(sock->ops, gate);
 	spin_lock_bh(&ktun_gate_lock);
 	list_add(&l->node, &ktun_listeners);
 	spin_unlock_bh(&ktun_gate_lock);
-	__module_get(THIS_MODULE);
-	WRITE_ONCE(sock->ops, gate);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
  * (at the other transitions); nothing is allocated or locked for them.
  */
 #include <linux/tracepoint.h>
+#include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
@@ -163,6 +164,67 @@ static void ktun_hook_listen(struct sock *sk)
 	    ktun_gate_listen(sk))
 		pr_warn_ratelimited("ktun: cannot gate a listener on port %u\n",
 				    sk->sk_num);
+}
+
+/*
+ * The next listener of @net in @ilb that ktun_hook_listen() would have
+ * gated had an inbound policy existed when it started listening, held;
+ * or NULL.  Only the kernel's own listeners: it calls accept() through
+ * sock->ops afresh each time (RDS), while a process may already be inside
+ * the plain ops' accept(), which would hand out an ungated child.
+ */
+static struct sock *ktun_ungated_listener(struct inet_listen_hashbucket *ilb,
+					  struct net *net)
+{
+	struct hlist_nulls_node *node;
+	struct sock *sk, *found = NULL;
+
+	/* Hashed listeners are not closed yet: their socket is alive. */
+	spin_lock(&ilb->lock);
+	sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+		if (net_eq(sock_net(sk), net) && sk->sk_kern_sock &&
+		    sk->sk_socket && ktun_gate_wants(sk->sk_socket) &&
+		    ktun_inbound_possible(sk)) {
+			sock_hold(sk);
+			found = sk;
+			break;
+		}
+	}
+	spin_unlock(&ilb->lock);
+	return found;
+}
+
+/*
+ * Gates the kernel's listeners in @net that an inbound policy added now
+ * may select.  rds_tcp opens its listener when it loads and in every new
+ * namespace, usually before any policy exists; without this, ktun would
+ * refuse every connection to it.  Children completed before it are
+ * refused (ktun_hook_child); their owner retries.  Process context.
+ */
+void ktun_hook_kernel_listeners(struct net *net)
+{
+	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
+	unsigned int i;
+	struct sock *sk;
+
+	for (i = 0; i <= h->lhash2_mask; i++) {
+		while ((sk = ktun_ungated_listener(&h->lhash2[i], net))) {
+			u16 port = sk->sk_num;
+			int err = -ENOTCONN;
+
+			lock_sock(sk);
+			if (sk->sk_state == TCP_LISTEN && sk->sk_socket)
+				err = ktun_gate_listen(sk);
+			release_sock(sk);
+			sock_put(sk);
+			if (err) {	/* closing, or no memory: not again */
+				pr_warn_ratelimited("ktun: cannot gate a listener on port %u\n",
+						    port);
+				break;
+			}
+		}
+		cond_resched();
+	}
 }
 
 /*

@@ -346,6 +346,7 @@ int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
 	struct ktun_policy *p;
 	struct sk_buff *msg;
+	bool inbound;
 	int n, err;
 
 	n = ktun_nl_count_idents(info);
@@ -377,8 +378,11 @@ int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 				       KTUN_MAX_POLICIES);
 		goto err_free;
 	}
+	inbound = p->direction != KTUN_DIRECTION_OUT && p->owner != KTUN_OWNER_USER;
 	err = ktun_nl_reply_policy(info, p, msg);
 	mutex_unlock(&kn->lock);
+	if (inbound)
+		ktun_hook_kernel_listeners(genl_info_net(info));
 	return err;
 
 err_free:

@@ -22,15 +22,36 @@ hosts_up() {
 	T_LOG0=$(dmesg | wc -l)
 	$IP netns add ha
 	$IP netns add hb
-	$IP link add va netns ha type veth peer name vb netns hb
-	$IP -n ha addr add $A4/24 dev va
-	$IP -n hb addr add $B4/24 dev vb
-	$IP -n ha addr add $A6/64 dev va nodad
-	$IP -n hb addr add $B6/64 dev vb nodad
-	for h in a b; do
-		$IP -n h$h link set lo up
-		$IP -n h$h link set v$h up
-	done
+	$IP -n ha link set lo up
+	$IP -n hb link set lo up
+	hosts_link
+}
+
+# hosts_link: the veth pair between the hosts, with their addresses.
+hosts_link() {
+	$IP link add va netns ha type veth peer name vb netns hb &&
+	$IP -n ha addr add $A4/24 dev va &&
+	$IP -n hb addr add $B4/24 dev vb &&
+	$IP -n ha addr add $A6/64 dev va nodad &&
+	$IP -n hb addr add $B6/64 dev vb nodad &&
+	$IP -n ha link set va up &&
+	$IP -n hb link set vb up
+}
+
+# host_restart HOST: the host reboots - its processes, sockets, policies
+# and kernel state go with its namespace; it comes back with a fresh
+# namespace and link, and nothing running.
+host_restart() {
+	local pids
+	pids=$($IP netns pids "h$1")
+	[ -z "$pids" ] || kill $pids
+	wait_for 5 eval "! kill -0 $pids 2>/dev/null"
+	$IP netns del "h$1"
+	# The namespace goes away in the background, the link with it.
+	wait_for 30 eval "! $IP -n ha link show va >/dev/null && ! $IP -n hb link show vb >/dev/null" &&
+	$IP netns add "h$1" &&
+	$IP -n "h$1" link set lo up &&
+	hosts_link
 }
 
 hosts_down() {
@@ -65,8 +86,8 @@ rds_policy() {
 		peer-uri "$3" >/dev/null
 }
 
-# rds_up: rds_tcp loaded (after the policies: see admin-guide.md) and
-# listening on both hosts; RDS reconnects quickly, so tests see retries.
+# rds_up: rds_tcp loaded and listening on both hosts; RDS reconnects
+# quickly, so tests see retries.
 rds_up() {
 	modprobe rds_tcp &&
 	sysctl -qw net.rds.reconnect_min_delay_ms=100 net.rds.reconnect_max_delay_ms=500 &&

@@ -13,8 +13,9 @@ TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts
 # RDS-TCP's kernel sockets, both directions, on both hosts.
 check "RDS policies on both hosts" eval 'rds_policy a $B4 spiffe://example.org/b &&
 	      rds_policy b $A4 spiffe://example.org/a'
-# rds_tcp opens its listeners when it loads: after the policies, so that
-# they are gated (see Documentation/admin-guide.md).
+# rds_tcp opens its listeners when it loads; here after the policies, so
+# they are gated at listen() (rds_life.sh covers policies that come
+# later, which gate them then).
 check "rds_tcp loads and listens on both hosts" rds_up
 
 capture b "$PWD/rds.pcap" "tcp port 16385"
