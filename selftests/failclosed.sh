@@ -177,6 +177,24 @@ out=$(printf 'hello-plain-client' | in_a timeout 10 socat -t 3 - TCP:$B4:7310 2>
 same "plain client to a ktun server: nothing echoed" "" "$(tr -d '\n' <<<"$out" | grep -o hello-plain-client)"
 kernel_logged_one "plain client" "accept .*:7310 -> .* policy [0-9]*: handshake failed: peer sent something that is not a TLS handshake record"
 
+# 11: a program listening before b's inbound policy existed.  Adding the
+# policy gates only the kernel's own listeners, not this one, and ktun
+# refuses the connection rather than let the plain accept() hand it out.
+in_b $XFER serve 7311 copy &
+wait_for 5 listening b 7311
+in_b ktun policy add remote $A4 lport 7311 dir in peer-uri spiffe://example.org/a >/dev/null
+policy_out 7311
+# The reset comes before the client's first write: ECONNRESET if that
+# write was held in the gate, EPIPE (plain TCP's) if it came after.
+out=$(in_a timeout 30 $XFER send $B4 7311 1000 block "$MARK" 2>&1)
+rc=$?
+check "listener before the policy: the owner's connection is reset ($out)" \
+	eval '[ $rc = 3 ] && grep -qE "ECONNRESET|EPIPE" <<<"$out"'
+kernel_logged_one "listener before the policy (a)" \
+	"connect .* -> $B4:7311 policy [0-9]*: handshake failed: connection closed during the handshake"
+kernel_logged_one "listener before the policy (b refuses)" \
+	"accept .*:7311 -> .* policy [0-9]*: handshake failed: listener created before the policy"
+
 capture_stop
 check "capture: the plain client's bytes are visible (the capture works)" \
 	grep -q hello-plain-client fail.pcap
