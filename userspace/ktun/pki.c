@@ -58,21 +58,50 @@ static int pki_fail(const char *what, int ret)
 	return KTUN_EXIT_FAIL;
 }
 
+static mode_t cert_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
+}
+
+/*
+ * Writes @path whole or not at all: a temporary file next to it (created
+ * 0600, so a key is never readable by others, not even briefly) renamed
+ * over it once written, so a failure leaves an existing file as it was.
+ */
 static int write_file(const char *path, const unsigned char *data, bool secret)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, secret ? 0600 : 0644);
 	size_t len = strlen((const char *)data);
+	char *tmp;
+	int fd, err;
 
-	/* An existing file keeps its mode on O_TRUNC: a key must not. */
-	if (fd >= 0 && secret && fchmod(fd, 0600)) {
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		err = ENOMEM;
+		goto fail;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		goto fail;
+	}
+	if ((!secret && fchmod(fd, 0644 & ~cert_umask())) ||
+	    write(fd, data, len) != (ssize_t)len || fsync(fd)) {
+		err = errno;
 		close(fd);
-		fd = -1;
+	} else if (close(fd) || rename(tmp, path)) {
+		err = errno;
+	} else {
+		free(tmp);
+		return 0;
 	}
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
-		fprintf(stderr, "ktun: pki: cannot write %s: %s\n", path, strerror(errno));
-		return KTUN_EXIT_FAIL;
-	}
-	return 0;
+	unlink(tmp);
+	free(tmp);
+fail:
+	fprintf(stderr, "ktun: pki: cannot write %s: %s\n", path, strerror(err));
+	return KTUN_EXIT_FAIL;
 }
 
 static int gen_key(struct pki *k, const char *type)
