@@ -39,8 +39,10 @@ probe_is echo hello
 check "the connection was secured" \
 	eval "klog | grep -q 'connect .* -> $B4:7800 policy [0-9]*: secured'"
 
-# TCP Fast Open: a's client may put data in the SYN without a cookie
-# (0x5), b accepts it (0x2).  To a matched port the SYN must carry none.
+# TCP Fast Open: a's client puts data in the SYN without a cookie (0x5).
+# b (0x3, no 0x200) does not take SYN data without a cookie, so it is
+# sent again later: only what crosses the wire matters here.  To a
+# matched port the SYN must carry none.
 in_a sysctl -qw net.ipv4.tcp_fastopen=5
 in_b sysctl -qw net.ipv4.tcp_fastopen=3
 in_b $XFER serve 7801 copy &
