@@ -33,7 +33,8 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	srv=$!
 	in_b timeout 60 $TAP $port 127.0.0.1 $((port + 1)) "$MARK" $(gcm $c) >tap.out 2>&1 &
 	tap=$!
-	sleep 0.3
+	wait_for 10 listening b $((port + 1))
+	wait_for 10 listening b $port
 	# Send the marker and keep our side open until the server's 100000
 	# bytes are in: a half-close could end s_server before it has sent all.
 	{
