@@ -93,6 +93,24 @@ static const char *version_name(uint16_t v)
 	return v == 0x0304 ? "tls1.3" : v == 0x0303 ? "tls1.2" : "unknown";
 }
 
+/*
+ * Prints @s so that a line stays one line and one field: backslash,
+ * quote, spaces (outside quotes), control and non-ASCII bytes as \xNN.
+ * Reasons come from the daemon, identities from a peer's certificate.
+ */
+static void print_escaped(const char *s, bool quoted)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\' || *p == '"' ||
+		    (*p == ' ' && !quoted))
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+}
+
 static void conn_text(const struct conn *c)
 {
 	bool v6 = c->family == AF_INET6;
@@ -102,17 +120,21 @@ static void conn_text(const struct conn *c)
 	       c->remote, c->rport);
 	printf(" %s %s owner %s policy %u", enum_name(state_names, 4, c->state),
 	       enum_name(role_names, 3, c->role), owner_name(c->owner), c->policy);
-	if (c->state == KTUN_CONN_STATE_SECURE)
-		printf(" %s %s peer %s handshake %.1fms", version_name(c->version),
-		       cipher_name(c->cipher),
-		       c->peer ? c->peer : "?", c->hs_usec / 1000.0);
+	if (c->state == KTUN_CONN_STATE_SECURE) {
+		printf(" %s %s peer ", version_name(c->version), cipher_name(c->cipher));
+		print_escaped(c->peer ? c->peer : "?", false);
+		printf(" handshake %.1fms", c->hs_usec / 1000.0);
+	}
 	if (c->state == KTUN_CONN_STATE_FAILED)
 		printf(" error %s", strerror(c->error));
 	printf(" tx %" PRIu64 " rx %" PRIu64, c->tx, c->rx);
 	if (c->state == KTUN_CONN_STATE_SECURE)
 		printf(" records tx %" PRIu64 " rx %" PRIu64, c->tx_rec, c->rx_rec);
-	if (c->reason)
-		printf(" reason \"%s\"", c->reason);
+	if (c->reason) {
+		printf(" reason \"");
+		print_escaped(c->reason, true);
+		putchar('"');
+	}
 	putchar('\n');
 }
 
