@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# RDS-TCP's connection life over ktun: both hosts connecting at once;
+# RDS-TCP's connection life over ktun, in phases (RDS_LIFE_PHASES; the
+# default run: connect multipath removal): both hosts connecting at once;
 # multipath RDS (up to 8 TCP connections per host pair, each its own TLS
 # session); the peer host restarting (a new namespace, whose RDS listener
 # predates its policies; RDS reconnects, every new connection handshaked
-# again); and policies removed: secure connections are reset, and RDS
-# reconnects in plaintext only once no host requires TLS.
+# again; rds_restart.sh); and policies removed: secure connections are
+# reset, and RDS reconnects in plaintext only once no host requires TLS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts
@@ -57,13 +58,19 @@ warm_up() {
 	done
 }
 
+# phase NAME: is NAME among the phases to run (RDS_LIFE_PHASES)?
+phase() { [[ " ${RDS_LIFE_PHASES:-connect multipath removal} " == *" $1 "* ]]; }
+
 # --- both hosts connect at once --------------------------------------------
+if phase connect; then
 send a $A4 $B4 5000 100 50 &
 pa=$!
 send b $B4 $A4 5000 100 50 &
 wait $pa $!
 same "both hosts connect at once: a -> b flows" "ok 50 x 100" "$(cat a-5000.out)"
 same "both hosts connect at once: b -> a flows" "ok 50 x 100" "$(cat b-5000.out)"
+
+fi
 
 # --- multipath: each RDS socket hashes to one of the paths -----------------
 pids=
@@ -78,12 +85,12 @@ n=$(secure_conns a)
 check "multipath: RDS spread them over $n TCP connections, all secure" \
 	eval "[ $n -ge 2 ] && [ $n -le 8 ]"
 same "... and b has the same secure connections" "$n" "$(secure_conns b)"
-
 capture_stop
 expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture: only TLS records so far" $TAP scan tls.pcap "$MARK"
 
 # --- the peer host restarts --------------------------------------------------
+# Only in rds_restart.sh, not in the default run: see there.
 # b goes off the link, its RDS drops its connections (RDS-TCP's sockets
 # hold their namespace, which could not go otherwise; the same without
 # ktun), and its namespace is
@@ -92,6 +99,7 @@ expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 # once, before b's policies: ktun gates it when they come (without that,
 # every connection to b would be refused).  a's stale connections meet
 # b's resets, and RDS reconnects.
+if phase restart; then
 secured=$(logged secured)
 in_b $IP link set vb down
 # Writing an RDS-TCP buffer size makes RDS drop the host's connections;
@@ -118,11 +126,13 @@ check "... which b lists as secure" eval '[ "$(secure_conns b)" -ge 1 ]'
 capture_stop
 expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture after the restart: only TLS records" $TAP scan restart.pcap "$MARK"
+fi
 
 # --- policies removed --------------------------------------------------------
 # a drops its policies: its secure connections are reset and its RDS
 # reconnects in plaintext (a's choice), which b, still requiring TLS,
 # refuses: nothing is delivered.
+if phase removal; then
 reset=$(logged "reset: policy removed$")
 in_a ktun policy flush
 check "a's policies removed: its secure RDS connections reset" \
@@ -148,5 +158,6 @@ same "... RDS reconnects in plaintext and traffic flows intact" \
 capture_stop
 expect 1 "marker SEEN" "capture: the RDS payload in plaintext (positive control)" \
 	$TAP scan plain.pcap "$MARK"
+fi
 check "no kernel warning" eval "! klog | grep -E 'WARNING|BUG|Oops|Call Trace'"
 done_testing
