@@ -77,8 +77,6 @@ static void ktun_conn_reset(struct ktun_conn *conn, int err, const char *why)
 {
 	char buf[300];
 
-	if (why && !strcmp(why, KTUN_WHY_POLICY_GONE))	/* worded for handshakes */
-		why = "policy removed";
 	snprintf(buf, sizeof(buf), "reset: %s", why ?: "by ktun");
 	ktun_conn_log(conn, buf);
 	tcp_abort(conn->sk, err);

@@ -114,7 +114,7 @@ bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
-#define KTUN_WHY_POLICY_GONE	"policy removed during the handshake"
+#define KTUN_WHY_POLICY_GONE	"policy removed"
 enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
 void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			int err, const char *why);

@@ -164,7 +164,7 @@ check "policy deleted: the handshake is held while ktund is stopped" \
 	wait_for 5 handshake_held 7309
 check "policy deleted: ktun policy del $id" in_a ktun policy del "$id"
 owner_gets "policy deleted" ECONNRESET $cli c09.out
-kernel_logged_one "policy deleted" "connect .* -> $B4:7309 policy $id: handshake failed: policy removed during the handshake"
+kernel_logged_one "policy deleted" "connect .* -> $B4:7309 policy $id: handshake failed: policy removed (ECONNRESET)"
 kill -CONT "$pid"
 daemon_logged_one "policy deleted" a 7309 "policy removed"
 check "policy deleted: no connection left" \
