@@ -24,7 +24,9 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	# ktun client -> OpenSSL server (through the tap on b).
 	in_a ktun policy add remote $B4 rport $port dir out cipher $c \
 		peer-uri spiffe://example.org/b >/dev/null
-	rm -f done
+	# Every output file goes first: a wait below must not see the last
+	# round's (a stale got.bin ended the client early; CI failed on it).
+	rm -f done got.bin srv.out srv.err tap.out cli.out cli.err
 	head -c 100000 /dev/urandom >down.bin
 	feed down.bin | in_b timeout 60 openssl s_server -quiet -tls1_2 -no_ticket \
 		-accept 127.0.0.1:$((port + 1)) -naccept 1 -cipher "$(ossl $c)" \
@@ -63,7 +65,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	in_b $XFER serve $port copy &
 	serve=$!
 	wait_for 5 listening b $port
-	rm -f done
+	rm -f done tap.out cli.out cli.err
 	in_a timeout 60 $TAP $((port + 1)) $B4 $port "$MARK" $(gcm $c) >tap.out 2>&1 &
 	tap=$!
 	printf '%s-from-openssl' "$MARK" >up.bin
