@@ -23,7 +23,9 @@ done
 in_b $XFER serve 7000 copy &
 in_b $XFER serve 7002 splice &
 in_b $XFER serve 7001 copy &
-sleep 0.5
+for port in 7000 7001 7002; do
+	wait_for 5 listening b $port
+done
 
 capture b /tmp/e2e.pcap "tcp port 7000 or tcp port 7002"
 xfer_ok() {	# DESC ADDR PORT SIZE MODE

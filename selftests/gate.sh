@@ -39,6 +39,24 @@ probe_is echo hello
 check "the connection was secured" \
 	eval "klog | grep -q 'connect .* -> $B4:7800 policy [0-9]*: secured'"
 
+# shutdown() other than SHUT_WR mid-handshake ends the handshake at once
+# rather than waiting for its verdict (RDS shuts down the connections it
+# will not keep from its one work queue, which waiting would stall): the
+# owner gets ECONNRESET, the kernel log says why, nothing is left.
+kill -STOP "$pid"
+for how in rd rdwr; do
+	n=$(klog | grep -c "$B4:7800 policy [0-9]*: handshake failed: the owner shut the connection down")
+	in_a timeout 20 /selftests/gate_probe $B4 7800 shutdown $how >shut.out 2>&1
+	same "held: shutdown($how) fails the handshake at once" \
+		"connect 0,shutdown ECONNRESET" "$(head -2 shut.out | paste -sd,)"
+	check "... a send after it fails too" grep -Eq '^send (ECONNRESET|EPIPE)$' shut.out
+	check "... one kernel log line says why" eval \
+		'[ "$(klog | grep -c "$B4:7800 policy [0-9]*: handshake failed: the owner shut the connection down")" = $((n + 1)) ]'
+done
+check "... and no connection is left" \
+	wait_for 5 eval '[ "$(in_a ktun -j conn show | jq length)" = 0 ]'
+kill -CONT "$pid"
+
 # TCP Fast Open: a's client puts data in the SYN without a cookie (0x5).
 # b (0x3, no 0x200) does not take SYN data without a cookie, so it is
 # sent again later: only what crosses the wire matters here.  To a

@@ -4,6 +4,7 @@
  *
  *   gate_probe HOST PORT
  *   gate_probe HOST PORT tfo TEXT
+ *   gate_probe HOST PORT shutdown rd|rdwr
  *
  * Connects, then - while the test holds the handshake (its ktund is
  * stopped) - tries every way to move or see data and prints one line per
@@ -14,6 +15,10 @@
  * With "tfo TEXT" it only connects with TCP Fast Open, TEXT as the SYN's
  * data (sendto MSG_FASTOPEN), and prints "tfo RESULT"; the test looks
  * for TEXT in a capture of the SYN.
+ *
+ * With "shutdown" it connects, shuts the held connection down (SHUT_RD or
+ * SHUT_RDWR, which must end the handshake rather than wait for it) and
+ * prints "shutdown RESULT", then "send RESULT" for a send after it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +43,8 @@ static const char *ename(int e)
 	case EPERM: return "EPERM";
 	case EBUSY: return "EBUSY";
 	case EINVAL: return "EINVAL";
+	case ECONNRESET: return "ECONNRESET";
+	case EPIPE: return "EPIPE";
 	default: return strerror(e);
 	}
 }
@@ -80,7 +87,7 @@ int main(int argc, char **argv)
 
 	if ((argc != 3 && argc != 5) ||
 	    inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
-		fprintf(stderr, "usage: gate_probe IPV4 PORT [tfo TEXT]\n");
+		fprintf(stderr, "usage: gate_probe IPV4 PORT [tfo TEXT | shutdown rd|rdwr]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -97,6 +104,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("connect 0\n");
+	if (argc == 5 && !strcmp(argv[3], "shutdown")) {
+		int how = strcmp(argv[4], "rd") ? SHUT_RDWR : SHUT_RD;
+
+		printf("shutdown %s\n", ename(err_of(shutdown(fd, how))));
+		printf("send %s\n", ename(err_of(send(fd, "x", 1, MSG_NOSIGNAL))));
+		return 0;
+	}
 
 	printf("recv-nonblock %s\n", ename(err_of(recv(fd, buf, 1, MSG_DONTWAIT))));
 	printf("send-nonblock %s\n", ename(err_of(send(fd, "x", 1, MSG_DONTWAIT))));

@@ -25,7 +25,9 @@ in_b ktun policy add remote $A4 lport 7601 dir in peer-uri spiffe://example.org/
 in_b $XFER serve 7601 copy &
 in_b $XFER serve 7602 copy &
 in_b $XFER serve 7603 copy &
-wait_for 5 listening b 7603
+for port in 7601 7602 7603; do
+	wait_for 5 listening b $port
+done
 
 in_a ktun -j monitor >mon.json 2>mon.err &
 wait_for 5 grep -q monitoring mon.err

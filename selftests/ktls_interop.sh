@@ -47,6 +47,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	touch done
 	wait $tap
 	taprc=$?
+	wait $srv
 	if [ "$out" = same ] && [ $taprc = 0 ] && grep -q "$MARK-client-data" srv.out; then
 		ok "kernel ktun client -> openssl s_server, $c"
 	else
@@ -54,7 +55,6 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 		diag "cmp: $out, tap $taprc: $(cat tap.out)"
 		diag "server: $(head -c 300 srv.err)"
 	fi
-	wait $srv
 
 	# OpenSSL client -> ktun server (through the tap on a, which must
 	# itself stay outside ktun: drop a's outbound policy).
@@ -68,6 +68,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	rm -f done tap.out cli.out cli.err
 	in_a timeout 60 $TAP $((port + 1)) $B4 $port "$MARK" $(gcm $c) >tap.out 2>&1 &
 	tap=$!
+	wait_for 10 listening a $((port + 1))
 	printf '%s-from-openssl' "$MARK" >up.bin
 	feed up.bin | in_a timeout 30 openssl s_client -quiet -nocommands -tls1_2 \
 		-connect 127.0.0.1:$((port + 1)) -cipher "$(ossl $c)" -cert $PKI/a-ec.crt \

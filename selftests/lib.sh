@@ -54,6 +54,13 @@ wait_for() {
 	done
 }
 
+# tcp_listening PORT [NETNS]: a TCP socket listens on PORT (in NETNS).
+tcp_listening() {
+	${2:+/usr/sbin/ip netns exec "$2"} awk -v p="$(printf ':%04X' "$1")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6
+}
+
 # fresh_netns "$@": re-runs the calling script in a new network namespace,
 # where policy ids start at 1 and no other test's state is visible.
 fresh_netns() {

@@ -38,7 +38,10 @@ kill $mon
 expect 0 "^up conn .* secure client owner user policy" "monitor: text output" \
 	bash -c "in_a() { $IP netns exec ha \"\$@\"; }
 		 in_a ktun monitor >mon.txt 2>&1 & m=\$!
-		 sleep 0.5; in_a $XFER send $B4 7401 10 block >/dev/null; sleep 0.5
+		 $(declare -f wait_for)
+		 wait_for 5 grep -q monitoring mon.txt
+		 in_a $XFER send $B4 7401 10 block >/dev/null
+		 wait_for 5 grep -q '^up conn' mon.txt
 		 kill \$m; cat mon.txt"
 expect 1 "Operation not permitted" "monitor: unprivileged users get EPERM" \
 	in_a setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -40,7 +40,8 @@ hosts_link() {
 
 # host_restart HOST: the host reboots - its processes, sockets, policies
 # and kernel state go with its namespace; it comes back with a fresh
-# namespace and link, and nothing running.
+# namespace, nothing running and no link to the other host yet
+# (hosts_link brings it up).
 host_restart() {
 	local pids
 	pids=$($IP netns pids "h$1")
@@ -50,8 +51,7 @@ host_restart() {
 	# The namespace goes away in the background, the link with it.
 	wait_for 30 eval "! $IP -n ha link show va >/dev/null && ! $IP -n hb link show vb >/dev/null" &&
 	$IP netns add "h$1" &&
-	$IP -n "h$1" link set lo up &&
-	hosts_link
+	$IP -n "h$1" link set lo up
 }
 
 hosts_down() {
@@ -62,13 +62,20 @@ hosts_down() {
 	$IP netns del hb 2>/dev/null
 }
 
+# hosts_gone: ktun has forgotten the hosts' connections (20 s at most), so
+# that their last kernel log lines do not land in the next test's log.
+hosts_gone() {
+	[ -d /sys/module/ktun ] || return 0
+	wait_for 20 eval '[ "$(ktun -j stats | jq ".[\"conns-total\"]")" = 0 ]'
+}
+
 # two_hosts [HOST...]: the usual start of a test - both hosts up, a ktund
 # on each named host (default: a and b), everything torn down at exit
 # (plus $TEARDOWN, a command), and a scratch directory to work in.
 two_hosts() {
 	local h
 	# shellcheck disable=SC2064
-	trap "hosts_down; ${TEARDOWN:-}" EXIT
+	trap "hosts_down; ${TEARDOWN:-}; hosts_gone" EXIT
 	rm -f /tmp/ktund-*.log
 	hosts_up
 	for h in ${*:-a b}; do
@@ -104,6 +111,14 @@ rds_blocked() {
 		$RDS -l "$5" send "$3" "$4" 4000 100 1 "$MARK"
 	same "... and the peer's RDS delivered nothing from $3:$5" 0 \
 		"$(grep -c "^from $3:$5 " "$6")"
+}
+
+# rds_echo HOST LOCAL PORT LOG: rds_xfer -v echo on HOST, in the
+# background, bound before this returns.
+rds_echo() {
+	rm -f "$4"	# not a "bound" of an earlier echo server
+	in_$1 $RDS -v echo "$2" "$3" >"$4" 2>&1 &
+	wait_for 5 grep -q '^bound' "$4"
 }
 
 # policy_swap HOST COMMAND...: replaces HOST's policies with those COMMAND
@@ -174,8 +189,56 @@ capture_stop() {
 }
 
 # listening HOST PORT: succeeds once a TCP socket listens on PORT in the host.
-listening() {
-	$IP netns exec "h$1" awk -v p="$(printf ':%04X' "$2")" \
-		'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
-		/proc/net/tcp /proc/net/tcp6
+listening() { tcp_listening "$2" "h$1"; }
+
+# rds_trace_start: kprobe events on RDS's connection and multipath
+# handshake steps (rds_trace_dump prints them), to tell RDS's part from
+# ktun's when RDS gets stuck.  Offsets: struct rds_incoming's i_conn_path
+# (32) and i_hdr (40: h_sequence, big-endian; h_sport 60, h_dport 62,
+# h_flags 64), rds_conn_path's cp_conn (0), socket's sk (24), sock's
+# sk_state (18); on 6.12, x86-64.
+RDS_TRACE=/sys/kernel/tracing
+rds_trace_start() {
+	[ -e $RDS_TRACE/kprobe_events ] || mount -t tracefs nodev $RDS_TRACE || return
+	echo 0 >$RDS_TRACE/tracing_on
+	echo 4096 >$RDS_TRACE/buffer_size_kb
+	: >$RDS_TRACE/trace
+	cat >$RDS_TRACE/kprobe_events <<-'EOT' || return
+	p:rds/ping rds_send_ping conn=%di:x64 path=%si:s32
+	p:rds/pong rds_send_pong cp=%di:x64 conn=+0(%di):x64
+	p:rds/hs rds_recv_hs_exthdrs conn=%si:x64
+	p:rds/rx rds_recv_incoming conn=%di:x64 cp=+32(%cx):x64 seq=+40(%cx):x64 sport=+60(%cx):x16 dport=+62(%cx):x16 flags=+64(%cx):x8
+	p:rds/drop rds_conn_path_drop cp=%di:x64 conn=+0(%di):x64
+	p:rds/up rds_connect_path_complete cp=%di:x64 conn=+0(%di):x64 was=%si:s32
+	p:rds/connect rds_tcp_conn_path_connect cp=%di:x64 conn=+0(%di):x64
+	p:rds/shutdown rds_tcp_conn_path_shutdown cp=%di:x64 conn=+0(%di):x64
+	r:rds/xmit rds_tcp_xmit ret=$retval:s32
+	r:rds/accept rds_tcp_accept_one ret=$retval:s32
+	p:rds/wspace rds_tcp_write_space sk=%di:x64
+	p:rds/state rds_tcp_state_change sk=%di:x64 state=+18(%di):u8
+	p:rds/setcb rds_tcp_set_callbacks sk=+24(%di):x64 cp=%si:x64
+	p:rds/resetcb rds_tcp_reset_callbacks sk=+24(%di):x64 cp=%si:x64
+	p:rds/restorecb rds_tcp_restore_callbacks sk=+24(%di):x64
+	EOT
+	echo 1 >$RDS_TRACE/events/rds/enable
+	echo 1 >$RDS_TRACE/tracing_on
+}
+
+# rds_trace_mark: the trace starts again here (rds_trace_dump head).
+rds_trace_mark() { [ -w $RDS_TRACE/trace ] && : >$RDS_TRACE/trace; }
+
+# rds_trace_dump [head|tail] [LINES]: the first or last LINES (400) traced
+# events, as diag.
+rds_trace_dump() {
+	[ -r $RDS_TRACE/trace ] || return
+	echo 0 >$RDS_TRACE/tracing_on
+	grep -v '^#' $RDS_TRACE/trace | "${1:-tail}" -n "${2:-400}" | sed 's/^/# trace: /'
+}
+
+# rds_trace_stop: the probes go (rds and rds_tcp can unload again).
+rds_trace_stop() {
+	[ -w $RDS_TRACE/kprobe_events ] || return 0
+	echo 0 >$RDS_TRACE/tracing_on
+	echo 0 >$RDS_TRACE/events/rds/enable 2>/dev/null
+	: >$RDS_TRACE/kprobe_events
 }

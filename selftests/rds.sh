@@ -19,9 +19,8 @@ check "RDS policies on both hosts" eval 'rds_policy a $B4 spiffe://example.org/b
 check "rds_tcp loads and listens on both hosts" rds_up
 
 capture b "$PWD/rds.pcap" "tcp port 16385"
-in_b $RDS echo $B4 4000 >echo-b.out 2>&1 &
-in_a $RDS echo $A4 4001 >echo-a.out 2>&1 &
-sleep 0.5
+rds_echo b $B4 4000 echo-b.out
+rds_echo a $A4 4001 echo-a.out
 rds_ok() {	# DESC FROM-HOST LOCAL PEER PORT SIZE COUNT
 	expect 0 "^ok $7 x $6\$" "$1" in_$2 timeout 120 $RDS send "$3" "$4" "$5" "$6" "$7" "$MARK"
 }

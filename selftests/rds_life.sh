@@ -1,24 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# RDS-TCP's connection life over ktun, in phases (RDS_LIFE_PHASES; the
-# default run: connect multipath removal): both hosts connecting at once;
-# multipath RDS (up to 8 TCP connections per host pair, each its own TLS
-# session); the peer host restarting (a new namespace, whose RDS listener
-# predates its policies; RDS reconnects, every new connection handshaked
-# again; rds_restart.sh); and policies removed: secure connections are
-# reset, and RDS reconnects in plaintext only once no host requires TLS.
+# RDS-TCP's connection life over ktun, in phases (RDS_LIFE_PHASES, default
+# all: connect multipath restart window removal): both hosts connecting
+# at once; multipath RDS (up to 8 TCP connections per host pair, each its
+# own TLS session); the peer host restarting (a new namespace, whose RDS
+# listener predates its policies; RDS reconnects, every new connection
+# handshaked again); the peer restarting with its link up before its
+# policies (fail closed; RDS's own recovery); and policies removed:
+# secure connections are reset, and RDS reconnects in plaintext only once
+# no host requires TLS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
-TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts
+TEARDOWN="rds_trace_stop; rmmod rds_tcp rds 2>/dev/null" two_hosts
 
 rds_policy a $B4 spiffe://example.org/b
 rds_policy b $A4 spiffe://example.org/a
 check "rds_tcp up on both hosts" rds_up
+# RDS's own steps, printed if a check fails.
+rds_trace_start || diag "no RDS trace: kprobe events unavailable"
 capture a "$PWD/tls.pcap" "tcp port 16385"
-in_b $RDS -v echo $B4 4000 >echo-b.out 2>&1 &
-in_a $RDS -v echo $A4 4000 >echo-a.out 2>&1 &
-sleep 0.5
+rds_echo b $B4 4000 echo-b.out
+rds_echo a $A4 4000 echo-a.out
 # send HOST LOCAL PEER LPORT SIZE COUNT: messages from LOCAL:LPORT to
 # PEER:4000 and back; the result line goes to HOST-LPORT.out.
 send() {
@@ -59,7 +62,9 @@ warm_up() {
 }
 
 # phase NAME: is NAME among the phases to run (RDS_LIFE_PHASES)?
-phase() { [[ " ${RDS_LIFE_PHASES:-connect multipath removal} " == *" $1 "* ]]; }
+phase() {
+	[[ " ${RDS_LIFE_PHASES:-connect multipath restart window removal} " == *" $1 "* ]]
+}
 
 # --- both hosts connect at once --------------------------------------------
 if phase connect; then
@@ -90,32 +95,44 @@ expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture: only TLS records so far" $TAP scan tls.pcap "$MARK"
 
 # --- the peer host restarts --------------------------------------------------
-# Only in rds_restart.sh, not in the default run: see there.
 # b goes off the link, its RDS drops its connections (RDS-TCP's sockets
 # hold their namespace, which could not go otherwise; the same without
-# ktun), and its namespace is
-# deleted and made again: its RDS state, sockets, daemon and policies are
-# gone.  rds_tcp being loaded, the new namespace gets its RDS listener at
-# once, before b's policies: ktun gates it when they come (without that,
-# every connection to b would be refused).  a's stale connections meet
-# b's resets, and RDS reconnects.
+# ktun), and its namespace is deleted and made again: its RDS state,
+# sockets, daemon and policies are gone.  rds_tcp being loaded, the new
+# namespace gets its RDS listener at once, before b's policies: ktun gates
+# it when they come (without that, every connection to b would be
+# refused).  b boots as a host should: ktund and its policies before its
+# network (see the window phase for the other order).  a's stale
+# connections meet b's resets, and RDS reconnects.
+# b_restart DESC: b off the link, its RDS connections dropped (writing an
+# RDS-TCP buffer size does that; their FINs cannot leave, and one retry
+# ends the orphaned sockets), its namespace made again, its ktund up.
+b_restart() {
+	in_b $IP link set vb down
+	in_b sysctl -qw net.ipv4.tcp_orphan_retries=1
+	in_b sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
+	check "$1" host_restart b
+	ktund_up b b-ec
+}
+# rds_fresh HOST...: RDS drops the hosts' TCP connections and reconnects
+# (writing an RDS-TCP buffer size does that; RDS would find stale ones
+# dead on its own, by a reset or a timeout: made immediate).  RDS's state
+# per peer - sequence numbers, multipath handshake - stays.
+rds_fresh() {
+	local h
+	for h; do
+		in_$h sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
+	done
+}
 if phase restart; then
 secured=$(logged secured)
-in_b $IP link set vb down
-# Writing an RDS-TCP buffer size makes RDS drop the host's connections;
-# their FINs cannot leave, and one retry ends the orphaned sockets.
-in_b sysctl -qw net.ipv4.tcp_orphan_retries=1
-in_b sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
-check "b restarts (a new namespace)" host_restart b
-capture a "$PWD/restart.pcap" "tcp port 16385"
-ktund_up b b-ec
+b_restart "b restarts (a new namespace)"
 check "b's policies, added after its RDS listener exists" \
 	rds_policy b $A4 spiffe://example.org/a
-in_b $RDS -v echo $B4 4000 >echo-b.out 2>&1 &
-sleep 0.5
-# a's RDS would find its connections dead on its own (a reset, a
-# timeout); made immediate, so that RDS's paths start afresh (see warm_up).
-in_a sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
+check "b's link comes up" hosts_link
+capture a "$PWD/restart.pcap" "tcp port 16385"
+rds_echo b $B4 4000 echo-b.out
+rds_fresh a
 warm_up 5400
 send a $A4 $B4 5200 1000 50
 same "after b's restart, RDS reconnects and traffic flows" "ok 50 x 1000" \
@@ -128,28 +145,62 @@ expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture after the restart: only TLS records" $TAP scan restart.pcap "$MARK"
 fi
 
+# --- a peer reaches RDS before the host's policies ---------------------------
+# b restarts again, but its link comes up before its policies: a's RDS
+# reconnects at once, b's RDS accepts in plaintext (no policy selects the
+# connection yet) and a, which requires TLS, refuses: nothing is
+# delivered.  RDS-TCP's multipath handshake does not survive this: b's
+# probe went out on a connection a then reset, RDS sends it again marked
+# as a retransmission with b's new sequence number 1, and a drops it as a
+# duplicate of the old b's traffic (the new b's generation number, which
+# would reset a's sequence numbers, is in that very probe; and a
+# namespace's RDS has the same generation as the old one) - b waits for
+# the answer forever, and reconnecting does not clear that.  Reloading
+# rds_tcp, which forgets every RDS connection, does.
+if phase window; then
+b_restart "b restarts again, link before policies"
+check "b's link comes up" hosts_link
+rds_echo b $B4 4000 echo-b.out
+nf=$(logged "handshake failed: peer sent something that is not a TLS handshake record")
+rds_blocked "no policy on b yet: a refuses b's plaintext RDS, nothing delivered" \
+	a $A4 $B4 5900 echo-b.out
+check "... a's kernel log says why" eval \
+	'[ "$(logged "handshake failed: peer sent something that is not a TLS handshake record")" -gt "$nf" ]'
+check "b's policies" rds_policy b $A4 spiffe://example.org/a
+kill $(pids_of a rds_xfer) $(pids_of b rds_xfer)
+wait_for 10 eval '[ -z "$(pids_of a rds_xfer)$(pids_of b rds_xfer)" ]'
+check "rds_tcp reloaded (its new listeners gated at listen)" \
+	eval 'rmmod rds_tcp && rds_up'
+rds_echo b $B4 4000 echo-b.out
+warm_up 5700
+send a $A4 $B4 5210 1000 20
+same "then RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
+	"$(cat a-5210.out)"
+fi
+
 # --- policies removed --------------------------------------------------------
 # a drops its policies: its secure connections are reset and its RDS
 # reconnects in plaintext (a's choice), which b, still requiring TLS,
 # refuses: nothing is delivered.
 if phase removal; then
 reset=$(logged "reset: policy removed$")
+notls() { klog | grep -c "accept .*16385 -> .* handshake failed: peer sent something that is not a TLS handshake record"; }
+refused=$(notls)
 in_a ktun policy flush
 check "a's policies removed: its secure RDS connections reset" \
 	wait_for 5 eval '[ "$(logged "reset: policy removed$")" -gt "$reset" ]'
 rds_blocked "b still requires TLS: nothing from a gets through" a $A4 $B4 5300 echo-b.out
-check "... b refused a's plaintext RDS connections" eval \
-	'klog | grep -q "accept .*16385 -> .* handshake failed: peer sent something that is not a TLS handshake record"'
+check "... b refused a's plaintext RDS connections" \
+	eval '[ "$(notls)" -gt "$refused" ]'
 # Once b drops its policies too, RDS reconnects in plaintext.  After the
 # storm of refused attempts RDS's own multipath state is unreliable (it
 # loses messages and can loop: see warm_up), so both hosts' RDS
-# connections are made afresh before the checked traffic.
+# connections reconnect before the checked traffic.
 in_b ktun policy flush
 check "no policy on either host: no connection held by ktun" \
 	wait_for 5 eval '[ "$(in_a ktun -j conn show | jq length)" = 0 ] &&
 			 [ "$(in_b ktun -j conn show | jq length)" = 0 ]'
-in_a sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
-in_b sysctl -qw net.rds.tcp.rds_tcp_rcvbuf=1048576
+rds_fresh a b
 warm_up 5600
 capture a "$PWD/plain.pcap" "tcp port 16385"
 send a $A4 $B4 5301 100 20
@@ -160,4 +211,10 @@ expect 1 "marker SEEN" "capture: the RDS payload in plaintext (positive control)
 	$TAP scan plain.pcap "$MARK"
 fi
 check "no kernel warning" eval "! klog | grep -E 'WARNING|BUG|Oops|Call Trace'"
+if [ "$T_FAILED" != 0 ]; then
+	diag "a's RDS connections: $(in_a $RDS conns)"
+	diag "b's RDS connections: $(in_b $RDS conns)"
+	rds_trace_dump tail 800
+	klog | tail -n 200 | sed 's/^/# klog: /'
+fi
 done_testing

@@ -4,10 +4,12 @@
  *
  *   rds_xfer [-v] echo LOCAL PORT [COUNT]
  *   rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]
+ *   rds_xfer conns
  *
- * "echo" binds LOCAL:PORT, checks every message it gets and sends it back
- * to its sender (COUNT messages, default forever; -v logs each sender and
- * size as "from ADDR:PORT N bytes").  "send" binds LOCAL:PORT
+ * "echo" binds LOCAL:PORT, says "bound" (RDS drops a message to a port
+ * nobody has bound: a test waits for the line), checks every message it
+ * gets and sends it back to its sender (COUNT messages, default forever;
+ * -v logs each sender and size as "from ADDR:PORT N bytes").  "send" binds LOCAL:PORT
  * (LOCAL:LPORT with -l) and sends COUNT messages of SIZE bytes (1 byte to
  * 1 MiB) to PEER:PORT, up to WINDOW (default 1) before it waits for
  * echoes, each of which must be identical to what was sent; -t also prints
@@ -22,9 +24,15 @@
  * path, to go out when the connection comes up: a test that expects a
  * timeout uses a local port (-l) no later sender binds.
  *
+ * "conns" lists this namespace's RDS connections as RDS reports them
+ * (RDS_INFO_CONNECTIONS: their first path), one per line:
+ * "LADDR FADDR tx NEXT-TX-SEQ rx NEXT-RX-SEQ FLAGS" - what a test shows
+ * when RDS is stuck.
+ *
  * Output: "ok COUNT x SIZE" or "error: ...".  Exit: 0 ok, 1 mismatch or
  * usage, 3 a socket error, 4 a timeout.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -81,6 +89,8 @@ static int echo(int argc, char **argv)
 	uint8_t *m = malloc(MAXMSG);
 	int fd = rds_socket(argv[2], atoi(argv[3])), bad = 0;
 
+	printf("bound %s:%s\n", argv[2], argv[3]);
+	fflush(stdout);
 	while (count < 0 || n < count) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
@@ -206,6 +216,30 @@ static int send_all(int argc, char **argv)
 	return 0;
 }
 
+static int conns(void)
+{
+	static struct rds_info_connection c[256];
+	socklen_t len = sizeof(c);
+	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), n, i;
+	char l[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN];
+
+	if (fd < 0)
+		die("socket(AF_RDS)", errno);
+	n = getsockopt(fd, SOL_RDS, RDS_INFO_CONNECTIONS, c, &len);
+	if (n < 0)
+		die("RDS_INFO_CONNECTIONS", errno);
+	for (i = 0; i < n; i++)
+		printf("%s %s tx %llu rx %llu%s%s%s\n",
+		       inet_ntop(AF_INET, &c[i].laddr, l, sizeof(l)),
+		       inet_ntop(AF_INET, &c[i].faddr, f, sizeof(f)),
+		       (unsigned long long)c[i].next_tx_seq,
+		       (unsigned long long)c[i].next_rx_seq,
+		       c[i].flags & RDS_INFO_CONNECTION_FLAG_SENDING ? " sending" : "",
+		       c[i].flags & RDS_INFO_CONNECTION_FLAG_CONNECTING ? " connecting" : "",
+		       c[i].flags & RDS_INFO_CONNECTION_FLAG_CONNECTED ? " connected" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int opt;
@@ -228,8 +262,11 @@ int main(int argc, char **argv)
 		return echo(argc, argv);
 	if (argc >= 7 && !strcmp(argv[1], "send"))
 		return send_all(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "conns"))
+		return conns();
 usage:
 	fprintf(stderr, "usage: rds_xfer [-v] echo LOCAL PORT [COUNT]\n"
-		"       rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]\n");
+		"       rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]\n"
+		"       rds_xfer conns\n");
 	return 1;
 }

@@ -93,7 +93,7 @@ run_server() {	# CIPHER KEYTYPE
 	local peer=$!
 	timeout 60 "$TAP" $((port + 1)) 127.0.0.1 "$port" "$MARK" $(gcm_flag "$c") >tap.out 2>&1 &
 	local tap=$!
-	sleep 0.2
+	wait_for 10 tcp_listening $((port + 1))
 	feed up.bin | timeout 60 openssl s_client -quiet -tls1_2 \
 		-connect "127.0.0.1:$((port + 1))" -cipher "$(ossl_suite "$c" "$t")" \
 		-cert "$PKI/a-ec.crt" -key "$PKI/a-ec.key" -CAfile "$PKI/ca.crt" \
@@ -165,7 +165,7 @@ server_refuses() {	# DESC PATTERN [OPENSSL ARGS...]
 		cert "$PKI/b-ec.crt" key "$PKI/b-ec.key" peer uri:spiffe://example.org/a \
 		>peer.out 2>&1 &
 	local peer=$!
-	sleep 0.2
+	wait_for 10 tcp_listening $port
 	timeout 30 openssl s_client -quiet -tls1_2 -connect "127.0.0.1:$port" \
 		-CAfile "$PKI/ca.crt" "$@" </dev/null >/dev/null 2>&1
 	wait $peer
