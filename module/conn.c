@@ -6,6 +6,7 @@
  */
 #include <linux/hashtable.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "conn.h"
@@ -144,6 +145,14 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 	conn->hs_timeout_ms = p->hs_timeout_ms;
 	conn->n_idents = p->n_idents;
 	conn->start = ktime_get();
+	conn->dport = sk->sk_dport;
+	if (sk->sk_family == AF_INET6) {
+		conn->saddr = sk->sk_v6_rcv_saddr;
+		conn->daddr = sk->sk_v6_daddr;
+	} else {
+		ipv6_addr_set_v4mapped(sk->sk_rcv_saddr, &conn->saddr);
+		ipv6_addr_set_v4mapped(sk->sk_daddr, &conn->daddr);
+	}
 	return conn;
 }
 
@@ -312,20 +321,19 @@ static DEFINE_RATELIMIT_STATE(ktun_log_rs, 5 * HZ, 100);
 
 static void ktun_conn_log(struct ktun_conn *conn, const char *result)
 {
-	struct sock *sk = conn->sk;
+	const char *what = conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept";
 
 	if (!__ratelimit(&ktun_log_rs))
 		return;
-	if (sk->sk_family == AF_INET6)
+	if (conn->sk->sk_family == AF_INET6)
 		pr_info("ktun: %s [%pI6c]:%u -> [%pI6c]:%u policy %u: %s\n",
-			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
-			&sk->sk_v6_rcv_saddr, ktun_conn_port(conn), &sk->sk_v6_daddr,
-			ntohs(sk->sk_dport), conn->policy_id, result);
+			what, &conn->saddr, ktun_conn_port(conn), &conn->daddr,
+			ntohs(conn->dport), conn->policy_id, result);
 	else
 		pr_info("ktun: %s %pI4:%u -> %pI4:%u policy %u: %s\n",
-			conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept",
-			&sk->sk_rcv_saddr, ktun_conn_port(conn), &sk->sk_daddr,
-			ntohs(sk->sk_dport), conn->policy_id, result);
+			what, &conn->saddr.s6_addr32[3], ktun_conn_port(conn),
+			&conn->daddr.s6_addr32[3], ntohs(conn->dport),
+			conn->policy_id, result);
 }
 
 void ktun_conn_log_secure(struct ktun_conn *conn)

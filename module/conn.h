@@ -39,6 +39,8 @@ struct ktun_conn {
 	struct net *net;
 	u32 id;
 	u16 num;			/* local port, kept: sk_num is 0 once unhashed */
+	__be16 dport;			/* the rest of the 4-tuple, kept for the */
+	struct in6_addr saddr, daddr;	/* log: a failed connect() clears it */
 	u8 role;			/* enum ktun_role */
 	u8 owner;			/* enum ktun_owner */
 	u8 state;			/* enum ktun_conn_state */

@@ -8,6 +8,8 @@
 #   a-rsa, b-rsa  the same with RSA 2048 keys
 #   rogue-ca, rogue-b   a second CA and a "b" it signed (wrong CA)
 #   expired-b     b's identity, validity ended in 2020
+#   odd-a         a, with a URI holding a quote and a backslash (what a
+#                 policy lets through of a hostile name) for the escaping
 set -euo pipefail
 ktun=$(readlink -f "$1")
 dir=$2
@@ -27,4 +29,6 @@ done
 "$ktun" pki cert ca-cert ca.crt ca-key ca.key cert expired-b.crt key expired-b.key \
 	name b uri spiffe://example.org/b not-before 20190101000000 \
 	not-after 20200101000000
+"$ktun" pki cert ca-cert ca.crt ca-key ca.key cert odd-a.crt key odd-a.key \
+	name a uri 'spiffe://example.org/odd"id\q'
 printf 'openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n' >no-ems.cnf

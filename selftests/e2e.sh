@@ -79,4 +79,28 @@ expect 0 "records tx 3 rx [0-9]+" "conn show text shows the records" in_a ktun c
 exec 9>&-
 rm -f /tmp/hold
 check "one log line per handshake in ktund" grep -q "ok after .* peer uri:spiffe://example.org/b" /tmp/ktund-a.log
+
+# A peer identity chosen to confuse a reader of the text output: a's
+# certificate URI holds a quote and a backslash (a policy takes no space,
+# control or non-ASCII byte, so nothing worse gets this far).  JSON
+# carries it as it is; the text line escapes it (\xNN).
+odd='spiffe://example.org/odd"id\q'
+ktund_down a
+ktund_up a odd-a
+in_a ktun policy add remote $B4 rport 7003 dir out peer-uri spiffe://example.org/b >/dev/null
+check "a policy may name that identity" \
+	in_b ktun policy add remote $A4 lport 7003 dir in peer-uri "$odd"
+in_b $XFER serve 7003 copy &
+wait_for 5 listening b 7003
+mkfifo /tmp/hold
+in_a socat -u OPEN:/tmp/hold TCP:$B4:7003 &
+exec 9>/tmp/hold
+odd_conn() { in_b ktun -j conn show | jq -e --arg p "uri:$odd" \
+	'any(.[]; ."local-port" == 7003 and .state == "secure" and ."peer-identity" == $p)'; }
+check "conn show -j: the odd identity, byte for byte" wait_for 10 odd_conn
+same "conn show text: the identity escaped, one field" \
+	'uri:spiffe://example.org/odd\x22id\x5cq' \
+	"$(in_b ktun conn show | awk '/:7003 / { for (i = 1; i < NF; i++) if ($i == "peer") print $(i + 1) }')"
+exec 9>&-
+rm -f /tmp/hold
 done_testing

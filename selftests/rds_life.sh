@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # RDS-TCP's connection life over ktun, in phases (RDS_LIFE_PHASES, default
-# all: connect multipath restart window removal): both hosts connecting
-# at once; multipath RDS (up to 8 TCP connections per host pair, each its
-# own TLS session); the peer host restarting (a new namespace, whose RDS
-# listener predates its policies; RDS reconnects, every new connection
-# handshaked again); the peer restarting with its link up before its
-# policies (fail closed; RDS's own recovery); and policies removed:
-# secure connections are reset, and RDS reconnects in plaintext only once
-# no host requires TLS.
+# all: connect multipath restart window daemonless removal): both hosts
+# connecting at once; multipath RDS (up to 8 TCP connections per host
+# pair, each its own TLS session); the peer host restarting (a new
+# namespace, whose RDS listener predates its policies; RDS reconnects,
+# every new connection handshaked again); the peer restarting with its
+# link up before its policies (fail closed; RDS's own recovery); the
+# peer restarting while this host's daemon is down (RDS never handed a
+# connection that fails); and policies removed: secure connections are
+# reset, and RDS reconnects in plaintext only once no host requires TLS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 TEARDOWN="rds_trace_stop; rmmod rds_tcp rds 2>/dev/null" two_hosts
@@ -63,7 +64,7 @@ warm_up() {
 
 # phase NAME: is NAME among the phases to run (RDS_LIFE_PHASES)?
 phase() {
-	[[ " ${RDS_LIFE_PHASES:-connect multipath restart window removal} " == *" $1 "* ]]
+	[[ " ${RDS_LIFE_PHASES:-connect multipath restart window daemonless removal} " == *" $1 "* ]]
 }
 
 # --- both hosts connect at once --------------------------------------------
@@ -176,6 +177,31 @@ warm_up 5700
 send a $A4 $B4 5210 1000 20
 same "then RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
 	"$(cat a-5210.out)"
+fi
+
+# --- the restarted host's first handshakes fail -----------------------------
+# b restarts (policies before link, as it should), but a's ktund is down:
+# every connection a's RDS makes is refused at a, and b's end of it fails
+# mid-handshake.  b's RDS must not have been handed those connections: it
+# would have sent its multipath probe on one (held by the gate), and the
+# probe, resent marked as a retransmission after the failure, would be
+# dropped by a as a duplicate of the old b's traffic - b's RDS stuck, as
+# in the window phase.  ktun gives a kernel listener's owner a child only
+# once its handshake is done, and never a failed one.
+if phase daemonless; then
+b_restart "b restarts, while a's ktund is down"
+ktund_down a
+check "b's policies" rds_policy b $A4 spiffe://example.org/a
+nd=$(logged "handshake failed: no handshake daemon")
+check "b's link comes up" hosts_link
+rds_echo b $B4 4000 echo-b.out
+check "a's RDS connects and is refused at a, again and again" \
+	wait_for 20 eval '[ "$(logged "handshake failed: no handshake daemon")" -ge $((nd + 3)) ]'
+ktund_up a a-ec
+warm_up 5800
+send a $A4 $B4 5220 1000 20
+same "a's ktund back: RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
+	"$(cat a-5220.out)"
 fi
 
 # --- policies removed --------------------------------------------------------
