@@ -201,7 +201,7 @@ RDS_TRACE=/sys/kernel/tracing
 rds_trace_start() {
 	[ -e $RDS_TRACE/kprobe_events ] || mount -t tracefs nodev $RDS_TRACE || return
 	echo 0 >$RDS_TRACE/tracing_on
-	echo 4096 >$RDS_TRACE/buffer_size_kb
+	echo 1024 >$RDS_TRACE/buffer_size_kb
 	: >$RDS_TRACE/trace
 	cat >$RDS_TRACE/kprobe_events <<-'EOT' || return
 	p:rds/ping rds_send_ping conn=%di:x64 path=%si:s32
@@ -226,6 +226,14 @@ rds_trace_start() {
 
 # rds_trace_mark: the trace starts again here (rds_trace_dump head).
 rds_trace_mark() { [ -w $RDS_TRACE/trace ] && : >$RDS_TRACE/trace; }
+
+# rds_trace_hits EVENT: how often EVENT (e.g. xmit) fired since the
+# probes were set (nothing at all without them).  Cheap, unlike reading
+# the trace.
+rds_trace_hits() {
+	[ -r $RDS_TRACE/kprobe_profile ] &&
+	awk -v e="$1" '$1 == e { print $2; f = 1 } END { exit !f }' $RDS_TRACE/kprobe_profile
+}
 
 # rds_trace_dump [head|tail] [LINES]: the first or last LINES (400) traced
 # events, as diag.

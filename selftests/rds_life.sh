@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # RDS-TCP's connection life over ktun, in phases (RDS_LIFE_PHASES, default
-# all: connect multipath restart window daemonless removal): both hosts
+# all: connect multipath restart window refused removal): both hosts
 # connecting at once; multipath RDS (up to 8 TCP connections per host
 # pair, each its own TLS session); the peer host restarting (a new
 # namespace, whose RDS listener predates its policies; RDS reconnects,
 # every new connection handshaked again); the peer restarting with its
 # link up before its policies (fail closed; RDS's own recovery); the
-# peer restarting while this host's daemon is down (RDS never handed a
-# connection that fails); and policies removed: secure connections are
+# peer restarting while this host refuses its identity (RDS never handed
+# a connection that fails); and policies removed: secure connections are
 # reset, and RDS reconnects in plaintext only once no host requires TLS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
@@ -64,7 +64,7 @@ warm_up() {
 
 # phase NAME: is NAME among the phases to run (RDS_LIFE_PHASES)?
 phase() {
-	[[ " ${RDS_LIFE_PHASES:-connect multipath restart window daemonless removal} " == *" $1 "* ]]
+	[[ " ${RDS_LIFE_PHASES:-connect multipath restart window refused removal} " == *" $1 "* ]]
 }
 
 # --- both hosts connect at once --------------------------------------------
@@ -180,27 +180,37 @@ same "then RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
 fi
 
 # --- the restarted host's first handshakes fail -----------------------------
-# b restarts (policies before link, as it should), but a's ktund is down:
-# every connection a's RDS makes is refused at a, and b's end of it fails
-# mid-handshake.  b's RDS must not have been handed those connections: it
-# would have sent its multipath probe on one (held by the gate), and the
-# probe, resent marked as a retransmission after the failure, would be
-# dropped by a as a duplicate of the old b's traffic - b's RDS stuck, as
-# in the window phase.  ktun gives a kernel listener's owner a child only
-# once its handshake is done, and never a failed one.
-if phase daemonless; then
-b_restart "b restarts, while a's ktund is down"
-ktund_down a
+# b restarts (policies before link, as it should), but a does not accept
+# b's identity yet (a's policy names another): every connection a's RDS
+# makes reaches b, and a refuses b's certificate mid-handshake.  b's RDS
+# must not have been handed those connections: it would have sent its
+# multipath probe on one (held by the gate), and the probe, resent
+# marked as a retransmission after the failure, would be dropped by a as
+# a duplicate of the old b's traffic - b's RDS stuck, as in the window
+# phase.  ktun gives a kernel listener's owner a child only once its
+# handshake is done, and never a failed one.
+if phase refused; then
+b_restart "b restarts"
 check "b's policies" rds_policy b $A4 spiffe://example.org/a
-nd=$(logged "handshake failed: no handshake daemon")
+check "a's policies name another identity for b" \
+	policy_swap a rds_policy a $B4 spiffe://example.org/not-b
+nr=$(logged "handshake failed: peer certificate carries none of the accepted identities")
+xmit=$(rds_trace_hits xmit)
 check "b's link comes up" hosts_link
 rds_echo b $B4 4000 echo-b.out
-check "a's RDS connects and is refused at a, again and again" \
-	wait_for 20 eval '[ "$(logged "handshake failed: no handshake daemon")" -ge $((nd + 3)) ]'
-ktund_up a a-ec
+check "a's RDS connects, a refuses b's identity, again and again" \
+	wait_for 20 eval '[ "$(logged "handshake failed: peer certificate carries none of the accepted identities")" -ge $((nr + 3)) ]'
+# Handed a connection in its handshake, RDS's send worker would retry
+# the probe the gate refuses (-EAGAIN) in a busy loop: thousands of
+# transport sends where, with no connection up, there should be none.
+sends=$(($(rds_trace_hits xmit) - ${xmit:-0}))
+diag "RDS transport sends meanwhile, by kprobe: $sends"
+check "... and b's RDS got none of those connections (it sent into none)" \
+	eval '[ -n "$xmit" ] && [ "$sends" -lt 20 ]'
+check "a's policies fixed" policy_swap a rds_policy a $B4 spiffe://example.org/b
 warm_up 5800
 send a $A4 $B4 5220 1000 20
-same "a's ktund back: RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
+same "then RDS reconnects over TLS and traffic flows" "ok 20 x 1000" \
 	"$(cat a-5220.out)"
 fi
 
