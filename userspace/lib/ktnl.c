@@ -143,7 +143,7 @@ struct nlmsghdr *ktnl_req(struct ktnl *k, void *buf, uint8_t cmd, uint16_t flags
 	return nlh;
 }
 
-/* One CTRL_ATTR_MCAST_GRP_* nest: remember its id if the name is ours. */
+/* One CTRL_ATTR_MCAST_GRP_* nest: remember the group's name and id. */
 static void ktnl_group(struct ktnl *k, const struct nlattr *grp)
 {
 	const struct nlattr *a, *name = NULL, *id = NULL;
@@ -156,9 +156,11 @@ static void ktnl_group(struct ktnl *k, const struct nlattr *grp)
 			 !mnl_attr_validate(a, MNL_TYPE_U32))
 			id = a;
 	}
-	if (name && id && k->want_group &&
-	    !strcmp(mnl_attr_get_str(name), k->want_group))
-		k->group_id = mnl_attr_get_u32(id);
+	if (!name || !id || k->n_groups == sizeof(k->groups) / sizeof(k->groups[0]))
+		return;
+	snprintf(k->groups[k->n_groups].name, sizeof(k->groups[0].name), "%s",
+		 mnl_attr_get_str(name));
+	k->groups[k->n_groups++].id = mnl_attr_get_u32(id);
 }
 
 static int ktnl_family_cb(const struct nlmsghdr *nlh, void *data)
@@ -179,28 +181,19 @@ static int ktnl_family_cb(const struct nlmsghdr *nlh, void *data)
 
 int ktnl_subscribe(struct ktnl *k, const char *group)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	uint16_t id = k->family_id;
-	int err, rcvbuf = 1 << 20;
+	int rcvbuf = 1 << 20;
+	unsigned int i;
 
-	k->want_group = group;
-	k->group_id = 0;
-	nlh = ktnl_req(k, buf, CTRL_CMD_GETFAMILY, 0);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, id);
-	err = ktnl_talk(k, nlh, ktnl_family_cb, k);
-	k->family_id = id;
-	k->want_group = NULL;
-	if (err)
-		return err;
-	if (!k->group_id)
+	for (i = 0; i < k->n_groups; i++)
+		if (!strcmp(k->groups[i].name, group))
+			break;
+	if (i == k->n_groups)
 		return -ENOENT;
 	/* Room for bursts; an overrun is reported (ENOBUFS), not hidden. */
 	setsockopt(mnl_socket_get_fd(k->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		   sizeof(rcvbuf));
-	if (mnl_socket_setsockopt(k->nl, NETLINK_ADD_MEMBERSHIP, &k->group_id,
-				  sizeof(k->group_id)))
+	if (mnl_socket_setsockopt(k->nl, NETLINK_ADD_MEMBERSHIP, &k->groups[i].id,
+				  sizeof(k->groups[i].id)))
 		return -errno;
 	return 0;
 }

@@ -20,8 +20,12 @@ struct ktnl {
 	uint16_t family_id;
 	char errmsg[256];	/* the kernel's extack message, if any */
 	uint32_t miss_type;	/* attribute the kernel reported missing, or 0 */
-	const char *want_group;	/* ktnl_subscribe()'s lookup */
-	uint32_t group_id;
+	/* The family's multicast groups, as ktnl_open() found them. */
+	struct {
+		char name[GENL_NAMSIZ];
+		uint32_t id;
+	} groups[4];
+	unsigned int n_groups;
 };
 
 /* Opens a socket and resolves @family; returns 0 or a negative errno
