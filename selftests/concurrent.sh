@@ -34,4 +34,36 @@ diag "peak handshakes in flight on host a: $peak"
 same "all $N concurrent connections echoed their data" "$N" "$(cat c*.out | grep -c '^ok 1000$')"
 check "at least half of them were in the handshake at the same time" [ "$peak" -ge $((N / 2)) ]
 same "ktund on a logged $N successful handshakes" "$N" "$(grep -c 'ok after' /tmp/ktund-a.log)"
+
+# Churn: owners that close at any moment - mid-handshake, while a failure
+# is being published, once secure - must leave no connection, no module
+# reference and no kernel warning behind (I4; a close racing a failure's
+# publication once dropped the module reference twice).  Half the
+# connections fail mid-handshake: a's policy for 7701 names another
+# identity for b.
+in_a ktun policy add remote $B4 rport 7701 dir out \
+	peer-uri spiffe://example.org/not-b >/dev/null
+in_b ktun policy add remote $A4 lport 7701 dir in \
+	peer-uri spiffe://example.org/a >/dev/null
+in_b $XFER serve 7701 copy &
+wait_for 5 listening b 7701
+stat_is() { [ "$(ktun -j stats | jq ".[\"$1\"]")" = "$2" ]; }
+check "before the churn, no connection left" wait_for 60 stat_is conns-total 0
+ref0=$(cat /sys/module/ktun/refcnt)
+pids=
+for i in $(seq 60); do
+	in_a timeout 0.$((RANDOM % 9 + 1)) socat -u OPEN:/dev/zero \
+		TCP:$B4:$((7700 + i % 2)) 2>/dev/null &
+	pids="$pids $!"
+	sleep 0.0$((RANDOM % 5))
+done
+# shellcheck disable=SC2086
+wait $pids
+check "churn: every connection forgotten" wait_for 60 stat_is conns-total 0
+same "churn: the module's reference count is back where it was" "$ref0" \
+	"$(cat /sys/module/ktun/refcnt)"
+check "churn: some handshakes failed, some were secured, meanwhile" eval \
+	'klog | grep -q "7701 policy [0-9]*: handshake failed" &&
+	 [ "$(grep -c "ok after" /tmp/ktund-a.log)" -gt "$N" ]'
+check "churn: no kernel warning" eval "! klog | grep -E 'WARNING|BUG|refcount_t'"
 done_testing
