@@ -392,6 +392,8 @@ static bool ktun_gate_head_held(struct sock *lsk)
 	struct request_sock *req;
 	bool held;
 
+	if (READ_ONCE(lsk->sk_state) != TCP_LISTEN)
+		return false;
 	spin_lock_bh(&q->rskq_lock);
 	req = q->rskq_accept_head;
 	if (req && req->sk)
@@ -415,20 +417,14 @@ static bool ktun_gate_dead(struct sock *sk2, struct ktun_conn *conn)
 	       READ_ONCE(sk2->sk_state) == TCP_CLOSE;
 }
 
-/* Closes a dead child nobody will own, through a stand-in socket. */
-static bool ktun_gate_discard(struct sock *sk2)
+/*
+ * Closes a dead child nobody will own, as inet_release() would without a
+ * socket (and as a listener closing closes its unaccepted children): the
+ * close consumes the reference accept() handed us.
+ */
+static void ktun_gate_discard(struct sock *sk2)
 {
-	struct socket *tmp;
-
-	if (sock_create_lite(sk2->sk_family, sk2->sk_type, sk2->sk_protocol, &tmp))
-		return false;
-	tmp->ops = ktun_orig(sk2);
-	__module_get(tmp->ops->owner);	/* sock_release() puts it */
-	lock_sock(sk2);
-	sock_graft(sk2, tmp);
-	release_sock(sk2);
-	sock_release(tmp);
-	return true;
+	sk2->sk_prot->close(sk2, 0);
 }
 
 /*
@@ -464,8 +460,7 @@ static int ktun_gate_accept(struct socket *sock, struct socket *newsock,
 			mutex_unlock(&conn->lock);
 			ktun_conn_put(conn);
 		}
-		if (!ktun_gate_discard(sk2))
-			return -ENOMEM;
+		ktun_gate_discard(sk2);
 	}
 	ktun_gate_graft(sock, newsock, sk2, conn);
 	if (conn) {
@@ -571,15 +566,25 @@ static struct ktun_listener *ktun_listener_of(const struct net *net, u16 family,
 	return NULL;
 }
 
-/* A kernel server child has its verdict: its owner may accept it now. */
+/*
+ * A server child has its verdict: its owner may accept it now (a kernel
+ * user draining with a non-blocking accept() waits for this wake).  Every
+ * gated listener on the port is woken: several may share it (addresses,
+ * devices, SO_REUSEPORT), and a spurious wake costs an -EAGAIN.
+ */
 static void ktun_gate_wake_listener(struct ktun_conn *conn)
 {
+	u16 family = conn->sk->sk_family, port = ktun_conn_port(conn);
+	void (*ready)(struct sock *sk);
 	struct ktun_listener *l;
 
 	spin_lock_bh(&ktun_gate_lock);
-	l = ktun_listener_of(conn->net, conn->sk->sk_family, ktun_conn_port(conn));
-	if (l)
-		l->sk->sk_data_ready(l->sk);
+	list_for_each_entry(l, &ktun_listeners, node) {
+		if (l->net != conn->net || l->port != port || l->family != family)
+			continue;
+		ready = READ_ONCE(l->sk->sk_data_ready);	/* RDS rewrites it */
+		ready(l->sk);
+	}
 	spin_unlock_bh(&ktun_gate_lock);
 }
 
@@ -603,8 +608,8 @@ static void ktun_gate_wake_sleepers(struct sock *sk)
  * KCM, attached mid-handshake, takes any state change for a broken
  * connection.  Everyone gets write space, to retry the sends the gate
  * refused with -EAGAIN (KCM's, RDS's), and a replay of a record kTLS
- * announced while it was being installed.  A kernel server child's
- * listener is woken: its owner may accept the child now.
+ * announced while it was being installed.  A server child's listener is
+ * woken: a kernel user may accept the child now.
  */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
@@ -621,7 +626,7 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	sk->sk_write_space(sk);
 	if (secure)
 		ktun_readsock_kick(conn);
-	if (conn->owner == KTUN_OWNER_KERNEL && conn->role == KTUN_ROLE_SERVER)
+	if (conn->role == KTUN_ROLE_SERVER)
 		ktun_gate_wake_listener(conn);
 }
 
