@@ -42,15 +42,10 @@ static struct ktun_gate {
 
 static DEFINE_SPINLOCK(ktun_gate_lock);	/* ktun_listeners */
 
-/*
- * Gated listeners, so children can tell their listener was gated and a
- * kernel listener can be woken at a child's verdict.  An entry goes
- * (under ktun_gate_lock) before its socket is released: @sk may be used
- * under the lock.
- */
+/* Gated listeners, so children can tell their listener was gated. */
 struct ktun_listener {
 	struct list_head node;
-	struct sock *sk;
+	const struct sock *sk;
 	const struct net *net;
 	u16 family;
 	u16 port;
@@ -375,59 +370,6 @@ static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 }
 
 /*
- * A kernel owner (RDS) is handed a child only once ktun is done with it.
- * RDS uses a child at once (its multipath probe), and a message it picked
- * on a connection whose handshake then failed is resent marked as a
- * retransmission, which a peer holding older sequence numbers drops: RDS
- * then waits forever (design.md).  So while the child at the head of the
- * accept queue is handshaking, a non-blocking kernel accept() gets
- * -EAGAIN, and the verdict wakes the listener (ktun_gate_wake).  A
- * blocking one, or a child queued between this check and the dequeue,
- * still comes out mid-handshake, held by the gate.
- */
-static bool ktun_gate_head_held(struct sock *lsk)
-{
-	struct request_sock_queue *q = &inet_csk(lsk)->icsk_accept_queue;
-	struct ktun_conn *conn = NULL;
-	struct request_sock *req;
-	bool held;
-
-	if (READ_ONCE(lsk->sk_state) != TCP_LISTEN)
-		return false;
-	spin_lock_bh(&q->rskq_lock);
-	req = q->rskq_accept_head;
-	if (req && req->sk)
-		conn = ktun_conn_lookup(req->sk);
-	spin_unlock_bh(&q->rskq_lock);
-	if (!conn)
-		return false;
-	held = READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE;
-	ktun_conn_put(conn);
-	return held;
-}
-
-/*
- * A child a kernel owner should not get: ktun failed it (or the peer
- * reset it) before it was accepted.  RDS would pick a message on it, and
- * the failed send would mark the message a retransmission (see above).
- */
-static bool ktun_gate_dead(struct sock *sk2, struct ktun_conn *conn)
-{
-	return (conn && conn->state == KTUN_CONN_STATE_FAILED) ||
-	       READ_ONCE(sk2->sk_state) == TCP_CLOSE;
-}
-
-/*
- * Closes a dead child nobody will own, as inet_release() would without a
- * socket (and as a listener closing closes its unaccepted children): the
- * close consumes the reference accept() handed us.
- */
-static void ktun_gate_discard(struct sock *sk2)
-{
-	sk2->sk_prot->close(sk2, 0);
-}
-
-/*
  * accept() on a gated listener: inet_accept(), but a child ktun holds is
  * grafted under its connection lock, so it never races key installation
  * (which briefly points sk->sk_socket at a stand-in).
@@ -438,30 +380,18 @@ static int ktun_gate_accept(struct socket *sock, struct socket *newsock,
 	struct ktun_conn *conn;
 	struct sock *sk2;
 
-	for (;;) {
-		if (arg->kern && (arg->flags & O_NONBLOCK) &&
-		    ktun_gate_head_held(sock->sk))
-			return -EAGAIN;
-		arg->err = -EINVAL;
-		sk2 = READ_ONCE(sock->sk->sk_prot)->accept(sock->sk, arg);
-		if (!sk2)
-			return arg->err;
-		/* The softirq that established the child (and ran the hook
-		 * that may have taken it) holds its lock until done: wait.
-		 */
-		lock_sock(sk2);
-		release_sock(sk2);
-		conn = ktun_conn_lookup(sk2);
-		if (conn)
-			mutex_lock(&conn->lock);
-		if (!arg->kern || !ktun_gate_dead(sk2, conn))
-			break;
-		if (conn) {
-			mutex_unlock(&conn->lock);
-			ktun_conn_put(conn);
-		}
-		ktun_gate_discard(sk2);
-	}
+	arg->err = -EINVAL;
+	sk2 = READ_ONCE(sock->sk->sk_prot)->accept(sock->sk, arg);
+	if (!sk2)
+		return arg->err;
+	/* The softirq that established the child (and ran the hook that
+	 * may have taken it) holds its lock until done: wait for it.
+	 */
+	lock_sock(sk2);
+	release_sock(sk2);
+	conn = ktun_conn_lookup(sk2);
+	if (conn)
+		mutex_lock(&conn->lock);
 	ktun_gate_graft(sock, newsock, sk2, conn);
 	if (conn) {
 		mutex_unlock(&conn->lock);
@@ -553,41 +483,6 @@ void ktun_gate_publish(struct ktun_conn *conn)
 	module_put(THIS_MODULE);
 }
 
-/* The gated listener that made a child.  Caller holds ktun_gate_lock. */
-static struct ktun_listener *ktun_listener_of(const struct net *net, u16 family,
-					      u16 port)
-{
-	struct ktun_listener *l;
-
-	lockdep_assert_held(&ktun_gate_lock);
-	list_for_each_entry(l, &ktun_listeners, node)
-		if (l->net == net && l->port == port && l->family == family)
-			return l;
-	return NULL;
-}
-
-/*
- * A server child has its verdict: its owner may accept it now (a kernel
- * user draining with a non-blocking accept() waits for this wake).  Every
- * gated listener on the port is woken: several may share it (addresses,
- * devices, SO_REUSEPORT), and a spurious wake costs an -EAGAIN.
- */
-static void ktun_gate_wake_listener(struct ktun_conn *conn)
-{
-	u16 family = conn->sk->sk_family, port = ktun_conn_port(conn);
-	void (*ready)(struct sock *sk);
-	struct ktun_listener *l;
-
-	spin_lock_bh(&ktun_gate_lock);
-	list_for_each_entry(l, &ktun_listeners, node) {
-		if (l->net != conn->net || l->port != port || l->family != family)
-			continue;
-		ready = READ_ONCE(l->sk->sk_data_ready);	/* RDS rewrites it */
-		ready(l->sk);
-	}
-	spin_unlock_bh(&ktun_gate_lock);
-}
-
 /* Wakes the socket's own sleepers (poll, epoll) without its callbacks. */
 static void ktun_gate_wake_sleepers(struct sock *sk)
 {
@@ -603,13 +498,12 @@ static void ktun_gate_wake_sleepers(struct sock *sk)
 /*
  * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel client
  * now hears the ESTABLISHED that relay.c held back; an in-kernel server
- * that accepted before the handshake ended must not hear it twice - RDS
+ * (RDS accepts before the handshake ends) must not hear it twice - RDS
  * would reconnect.  A process's socket gets no sk_state_change either:
  * KCM, attached mid-handshake, takes any state change for a broken
  * connection.  Everyone gets write space, to retry the sends the gate
  * refused with -EAGAIN (KCM's, RDS's), and a replay of a record kTLS
- * announced while it was being installed.  A server child's listener is
- * woken: a kernel user may accept the child now.
+ * announced while it was being installed.
  */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
@@ -626,8 +520,6 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	sk->sk_write_space(sk);
 	if (secure)
 		ktun_readsock_kick(conn);
-	if (conn->role == KTUN_ROLE_SERVER)
-		ktun_gate_wake_listener(conn);
 }
 
 /*
@@ -682,10 +574,17 @@ void ktun_gate_unlisten(struct sock *sk)
 /* Was the listener that made @child gated?  Softirq. */
 bool ktun_gate_listening(const struct sock *child)
 {
-	bool found;
+	struct ktun_listener *l;
+	bool found = false;
 
 	spin_lock_bh(&ktun_gate_lock);
-	found = ktun_listener_of(sock_net(child), child->sk_family, child->sk_num);
+	list_for_each_entry(l, &ktun_listeners, node) {
+		if (l->net == sock_net(child) && l->port == child->sk_num &&
+		    l->family == child->sk_family) {
+			found = true;
+			break;
+		}
+	}
 	spin_unlock_bh(&ktun_gate_lock);
 	return found;
 }

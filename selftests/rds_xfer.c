@@ -220,14 +220,16 @@ static int conns(void)
 {
 	static struct rds_info_connection c[256];
 	socklen_t len = sizeof(c);
-	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), n, i;
+	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), each, n, i;
 	char l[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN];
 
 	if (fd < 0)
 		die("socket(AF_RDS)", errno);
-	n = getsockopt(fd, SOL_RDS, RDS_INFO_CONNECTIONS, c, &len);
-	if (n < 0)
+	/* RDS answers with the size of one entry, and the total in len. */
+	each = getsockopt(fd, SOL_RDS, RDS_INFO_CONNECTIONS, c, &len);
+	if (each < 0)
 		die("RDS_INFO_CONNECTIONS", errno);
+	n = each ? len / each : 0;
 	for (i = 0; i < n; i++)
 		printf("%s %s tx %llu rx %llu%s%s%s\n",
 		       inet_ntop(AF_INET, &c[i].laddr, l, sizeof(l)),
