@@ -203,7 +203,12 @@ rds_trace_start() {
 	echo 0 >$RDS_TRACE/tracing_on
 	echo 1024 >$RDS_TRACE/buffer_size_kb
 	: >$RDS_TRACE/trace
-	cat >$RDS_TRACE/kprobe_events <<-'EOT' || return
+	: >$RDS_TRACE/kprobe_events || return
+	# One at a time: a probe the kernel refuses is named, not lost.
+	while read -r probe; do
+		echo "$probe" >>$RDS_TRACE/kprobe_events 2>/dev/null ||
+			diag "kprobe refused: $probe"
+	done <<-'EOT'
 	p:rds/ping rds_send_ping conn=%di:x64 path=%si:s32
 	p:rds/pong rds_send_pong cp=%di:x64 conn=+0(%di):x64
 	p:rds/hs rds_recv_hs_exthdrs conn=%si:x64
@@ -224,9 +229,6 @@ rds_trace_start() {
 	echo 1 >$RDS_TRACE/tracing_on
 }
 
-# rds_trace_mark: the trace starts again here (rds_trace_dump head).
-rds_trace_mark() { [ -w $RDS_TRACE/trace ] && : >$RDS_TRACE/trace; }
-
 # rds_trace_hits EVENT: how often EVENT (e.g. xmit) fired since the
 # probes were set (nothing at all without them).  Cheap, unlike reading
 # the trace.
@@ -235,12 +237,11 @@ rds_trace_hits() {
 	awk -v e="$1" '$1 == e { print $2; f = 1 } END { exit !f }' $RDS_TRACE/kprobe_profile
 }
 
-# rds_trace_dump [head|tail] [LINES]: the first or last LINES (400) traced
-# events, as diag.
+# rds_trace_dump [LINES]: the last LINES (400) traced events, as diag.
 rds_trace_dump() {
 	[ -r $RDS_TRACE/trace ] || return
 	echo 0 >$RDS_TRACE/tracing_on
-	grep -v '^#' $RDS_TRACE/trace | "${1:-tail}" -n "${2:-400}" | sed 's/^/# trace: /'
+	grep -v '^#' $RDS_TRACE/trace | tail -n "${1:-400}" | sed 's/^/# trace: /'
 }
 
 # rds_trace_stop: the probes go (rds and rds_tcp can unload again).

@@ -242,7 +242,7 @@ check "no kernel warning" eval "! klog | grep -E 'WARNING|BUG|Oops|Call Trace'"
 if [ "$T_FAILED" != 0 ]; then
 	diag "a's RDS connections: $(in_a $RDS conns)"
 	diag "b's RDS connections: $(in_b $RDS conns)"
-	rds_trace_dump tail 800
+	rds_trace_dump 800
 	klog | tail -n 200 | sed 's/^/# klog: /'
 fi
 done_testing
