@@ -51,8 +51,9 @@ stat_is() { [ "$(ktun -j stats | jq ".[\"$1\"]")" = "$2" ]; }
 check "before the churn, no connection left" wait_for 60 stat_is conns-total 0
 ref0=$(cat /sys/module/ktun/refcnt)
 pids=
+lives=(0.1 0.3 0.6 1 3)	# some end mid-handshake, some once secure
 for i in $(seq 60); do
-	in_a timeout 0.$((RANDOM % 9 + 1)) socat -u OPEN:/dev/zero \
+	in_a timeout "${lives[i % 5]}" socat -u OPEN:/dev/zero \
 		TCP:$B4:$((7700 + i % 2)) 2>/dev/null &
 	pids="$pids $!"
 	sleep 0.0$((RANDOM % 5))

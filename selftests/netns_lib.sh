@@ -75,7 +75,7 @@ hosts_gone() {
 two_hosts() {
 	local h
 	# shellcheck disable=SC2064
-	trap "hosts_down; ${TEARDOWN:-}; hosts_gone" EXIT
+	trap "hosts_down; ${TEARDOWN:+$TEARDOWN;} hosts_gone" EXIT
 	rm -f /tmp/ktund-*.log
 	hosts_up
 	for h in ${*:-a b}; do
