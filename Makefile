@@ -3,6 +3,8 @@
 # ktun top-level build.
 #   make              module (against KDIR) and user-space programs
 #   make check        everything, then every test in a QEMU VM (Debian 6.12)
+#   make check-debug  every test on a debug build of that kernel (KASAN,
+#                     lockdep, kmemleak, UBSAN; built once, cached in BUILD)
 #   make demo         the demo in the VM
 #   make deps         install build and test dependencies (apt-get, as root)
 #
@@ -35,10 +37,11 @@ SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/s
 SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
 		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap \
 		 $(BUILD)/selftests/xfer $(BUILD)/selftests/gate_probe \
-		 $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer
+		 $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer \
+		 $(BUILD)/selftests/hostile
 KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
-.PHONY: all module userspace selftests deps check check-static demo vm-shell \
+.PHONY: all module userspace selftests deps check check-debug check-static demo vm-shell \
 	checkpatch sparse ynl-gen ynl-check clean
 
 all: module userspace
@@ -78,7 +81,7 @@ $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer: $(BUILD)/selftests/%: \
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
-$(BUILD)/selftests/gate_probe: selftests/gate_probe.c
+$(BUILD)/selftests/gate_probe $(BUILD)/selftests/hostile: $(BUILD)/selftests/%: selftests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
@@ -91,6 +94,9 @@ check: deps
 
 check-static:
 	@scripts/check.sh --static-only
+
+check-debug: deps
+	@scripts/check.sh --debug
 
 demo: deps
 	@scripts/vm.sh demo

@@ -5,12 +5,17 @@
  * socket reaches TCP_CLOSE (or its namespace or the module goes away).
  */
 #include <linux/hashtable.h>
+#include <linux/mempool.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "conn.h"
 #include "ktun.h"
+#include "limits.h"
+#include "park.h"
 
 /* Every linked connection, keyed by its socket; RCU readers. */
 static DEFINE_HASHTABLE(ktun_conn_hash, 10);
@@ -27,14 +32,46 @@ atomic_t ktun_live_conns = ATOMIC_INIT(0);
 atomic_t ktun_watched_conns = ATOMIC_INIT(0);
 struct workqueue_struct *ktun_wq;
 
+/*
+ * Connections come from their own cache, with a reserve: the hooks
+ * allocate in atomic context, and a connection ktun cannot allocate is one
+ * it can only shut, not reset (ktun_refuse_now()).  The reserve is drawn
+ * on only when the allocator fails, and refilled as connections go.
+ */
+#define KTUN_CONN_RESERVE	64
+
+static struct kmem_cache *ktun_conn_cache __ro_after_init;
+static mempool_t *ktun_conn_pool __ro_after_init;
+
+int __init ktun_conn_init(void)
+{
+	ktun_conn_cache = KMEM_CACHE(ktun_conn, SLAB_ACCOUNT);
+	if (!ktun_conn_cache)
+		return -ENOMEM;
+	ktun_conn_pool = mempool_create_slab_pool(KTUN_CONN_RESERVE,
+						  ktun_conn_cache);
+	if (!ktun_conn_pool) {
+		kmem_cache_destroy(ktun_conn_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* After every connection was freed (rcu_barrier()). */
+void ktun_conn_exit(void)
+{
+	mempool_destroy(ktun_conn_pool);
+	kmem_cache_destroy(ktun_conn_cache);
+}
+
 static void ktun_conn_free_rcu(struct rcu_head *head)
 {
 	struct ktun_conn *conn = container_of(head, struct ktun_conn, rcu);
 
 	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)	/* never settled */
 		atomic_dec(&ktun_watched_conns);
-	kfree(conn->idents);
-	kfree(conn);
+	ktun_policy_put(conn->policy);
+	mempool_free(conn, ktun_conn_pool);
 	atomic_dec(&ktun_live_conns);
 }
 
@@ -42,6 +79,7 @@ void ktun_conn_put(struct ktun_conn *conn)
 {
 	if (!refcount_dec_and_test(&conn->ref))
 		return;
+	WARN_ON_ONCE(conn->req);	/* a held child nobody closed */
 	kfree_sensitive(conn->rec);
 	sock_put(conn->sk);
 	call_rcu(&conn->rcu, ktun_conn_free_rcu);
@@ -91,6 +129,9 @@ static void ktun_conn_fail_work(struct work_struct *work)
 
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
 		ktun_conn_reset(conn, err, why);
+		mutex_lock(&conn->lock);
+		ktun_park_dispose(conn);	/* secured, not accepted */
+		mutex_unlock(&conn->lock);
 		ktun_conn_put(conn);
 		return;
 	}
@@ -111,25 +152,28 @@ void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why)
 	ktun_conn_queue(conn, &conn->fail_work);
 }
 
-struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
+/*
+ * A connection for @sk, which policy @p selected (the caller found it
+ * under rcu_read_lock()).  Atomic context; charged to the socket's memory
+ * cgroup, as the socket's own memory is.
+ */
+struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 				u8 role, u8 owner)
 {
+	struct mem_cgroup *old = set_active_memcg(mem_cgroup_from_sk(sk));
 	struct ktun_conn *conn;
 
-	conn = kzalloc(sizeof(*conn), GFP_ATOMIC);
+	conn = mempool_alloc(ktun_conn_pool, GFP_ATOMIC | __GFP_NOWARN);
+	set_active_memcg(old);
 	if (!conn)
 		return NULL;
-	conn->idents = kmemdup(p->idents, p->n_idents * sizeof(*p->idents),
-			       GFP_ATOMIC);
-	if (!conn->idents) {
-		kfree(conn);
-		return NULL;
-	}
+	memset(conn, 0, sizeof(*conn));
 	atomic_inc(&ktun_watched_conns);
 	atomic_inc(&ktun_live_conns);
 	refcount_set(&conn->ref, 1);
 	mutex_init(&conn->lock);
 	init_waitqueue_head(&conn->wq);
+	INIT_LIST_HEAD(&conn->lsn_node);
 	INIT_WORK(&conn->relay_work, ktun_relay_work);
 	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
 	INIT_WORK(&conn->read_work, ktun_tlsread_work);
@@ -140,10 +184,9 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 	conn->role = role;
 	conn->owner = owner;
 	conn->state = KTUN_CONN_STATE_HANDSHAKE;
+	refcount_inc(&p->ref);
+	conn->policy = p;
 	conn->policy_id = p->id;
-	conn->ciphers = p->ciphers;
-	conn->hs_timeout_ms = p->hs_timeout_ms;
-	conn->n_idents = p->n_idents;
 	conn->start = ktime_get();
 	conn->dport = sk->sk_dport;
 	if (sk->sk_family == AF_INET6) {
@@ -157,19 +200,18 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
 }
 
 /*
- * Publishes @conn in the tables and arms its deadline.  Fails with
- * -ENOSPC when the namespace already holds too many connections.
+ * Publishes @conn in the tables and arms its deadline.  A connection over
+ * one of the handshake limits (limits.c), or whose policy went away
+ * meanwhile, is linked all the same - the gate and the hooks must find it
+ * - and refused at once.  Any context.
  */
-int ktun_conn_link_checked(struct ktun_conn *conn)
+void ktun_conn_link(struct ktun_conn *conn)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
-	bool gone;
+	const char *why = NULL;
+	int err;
 
 	spin_lock_bh(&kn->conn_lock);
-	if (kn->n_conns >= KTUN_MAX_CONNS_PER_NET) {
-		spin_unlock_bh(&kn->conn_lock);
-		return -ENOSPC;
-	}
 	do {
 		conn->id = ++kn->next_hs_id;
 	} while (!conn->id);
@@ -181,24 +223,40 @@ int ktun_conn_link_checked(struct ktun_conn *conn)
 	spin_lock(&ktun_conn_hash_lock);
 	hash_add_rcu(ktun_conn_hash, &conn->hnode, (unsigned long)conn->sk);
 	spin_unlock(&ktun_conn_hash_lock);
+	err = ktun_limits_take(kn, conn, &why);
 	spin_unlock_bh(&kn->conn_lock);
 
+	if (ktun_conn_get(conn) &&
+	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
+				msecs_to_jiffies(conn->policy->hs_timeout_ms)))
+		ktun_conn_put(conn);
+	if (err) {
+		ktun_conn_refuse(conn, ECONNREFUSED, why);
+		return;
+	}
 	/*
 	 * A policy deleted after our match but before we joined the table
 	 * was swept (ktun_conn_fail_net) without us: its unlink precedes
 	 * that sweep's conn_lock, so we see it gone here.
 	 */
 	rcu_read_lock();
-	gone = !ktun_policy_find(kn, conn->policy_id);
-	rcu_read_unlock();
-	if (gone)
+	if (!ktun_policy_find(kn, conn->policy_id))
 		ktun_conn_fail_async(conn, ECONNRESET, KTUN_WHY_POLICY_GONE);
+	rcu_read_unlock();
+}
 
-	if (ktun_conn_get(conn) &&
-	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
-				msecs_to_jiffies(conn->hs_timeout_ms)))
-		ktun_conn_put(conn);
-	return 0;
+/*
+ * Refuses a linked connection before its handshake could start: reset,
+ * never handed to its owner with anything to read.  Any context; @why is
+ * a static string.
+ */
+void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why)
+{
+	struct ktun_net *kn = ktun_pernet(conn->net);
+
+	if (!test_and_set_bit(KTUN_CONN_F_REFUSED, &conn->flags))
+		atomic_long_inc(&kn->n_refused);
+	ktun_conn_fail_async(conn, err, why);
 }
 
 static void ktun_conn_unpin(void);
@@ -216,6 +274,7 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 	WRITE_ONCE(conn->linked, false);
 	list_del(&conn->net_node);
 	kn->n_conns--;
+	ktun_limits_put(kn, conn);
 	spin_lock(&ktun_conn_hash_lock);
 	hash_del_rcu(&conn->hnode);
 	spin_unlock(&ktun_conn_hash_lock);
@@ -276,9 +335,14 @@ void ktun_conn_pin(struct ktun_conn *conn)
 /* Ends the handshake in @state (secure or failed).  Caller holds conn->lock. */
 void ktun_conn_settle(struct ktun_conn *conn, u8 state)
 {
+	struct ktun_net *kn = ktun_pernet(conn->net);
+
 	lockdep_assert_held(&conn->lock);
 	WRITE_ONCE(conn->state, state);
 	atomic_dec(&ktun_watched_conns);
+	spin_lock_bh(&kn->conn_lock);
+	ktun_limits_put(kn, conn);
+	spin_unlock_bh(&kn->conn_lock);
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */
@@ -360,7 +424,9 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
 		return false;
 	/* Logged first: the reset unhashes the socket (and its ports). */
-	snprintf(buf, sizeof(buf), "handshake failed: %s (%s)", reason,
+	snprintf(buf, sizeof(buf), "%s: %s (%s)",
+		 test_bit(KTUN_CONN_F_REFUSED, &conn->flags) ? "refused" :
+		 "handshake failed", reason,
 		 err == ETIMEDOUT ? "ETIMEDOUT" : err == ECONNREFUSED ?
 		 "ECONNREFUSED" : err == ENETDOWN ? "ENETDOWN" : "ECONNRESET");
 	ktun_conn_log(conn, buf);
@@ -374,6 +440,7 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	lock_sock(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	release_sock(sk);
+	ktun_park_dispose(conn);	/* a held child: nobody will accept it */
 	ktun_gate_publish(conn);
 	clear_bit(KTUN_CONN_F_FAILING, &conn->flags);
 	/* Pairs with ktun_conn_closed(): one sees the other's bit. */

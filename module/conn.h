@@ -15,6 +15,9 @@
 
 #include "policy.h"
 
+struct ktun_listener;
+struct ktun_deferred;
+
 /* Largest TLS record the relay accepts: 5-byte header + 2^14 + 2048. */
 #define KTUN_REC_MAX	(5 + 16384 + 2048)
 
@@ -27,7 +30,10 @@
  *
  * Lifetime: a reference is held by the connection table (dropped at
  * teardown), by every queued work item and by every gate call in flight.
- * The connection holds the socket (sock_hold) until it is freed.
+ * The connection holds the socket (sock_hold) and its policy until it is
+ * freed.  A child held out of its listener's accept queue (park.c) also
+ * owns the request (@req) that queued it, and with it the child itself,
+ * until accept() takes it or ktun closes it.
  */
 struct ktun_conn {
 	struct hlist_node hnode;	/* ktun_conn_hash, by @sk */
@@ -54,12 +60,17 @@ struct ktun_conn {
 	const char *why;		/* and the log line's reason */
 	wait_queue_head_t wq;		/* the owner waits here for a verdict */
 
-	/* Copied from the policy: it may go away mid-handshake. */
+	/* The policy that selected it, referenced: deleting it mid-handshake
+	 * fails the handshake, but its rules stay readable until then.
+	 */
+	struct ktun_policy *policy;
 	u32 policy_id;
-	u32 ciphers;
-	u32 hs_timeout_ms;
-	unsigned int n_idents;
-	struct ktun_ident *idents;
+
+	/* A listener's child held out of its accept queue (park.c). */
+	struct request_sock *req;
+	struct ktun_listener *lsn;	/* its gated listener, while held */
+	struct list_head lsn_node;	/* on lsn->held or lsn->ready */
+	struct ktun_deferred *deferred;	/* keys kept until a kernel owner takes it */
 
 	/* Socket plumbing, restored or replaced at install/failure. */
 	struct socket *sock;		/* the owner's, once grafted */
@@ -94,15 +105,21 @@ enum {
 	KTUN_CONN_F_TLSREAD,	/* an in-kernel reader reads via tlsread.c */
 	KTUN_CONN_F_CLOSED,	/* the socket reached TCP_CLOSE after the handshake */
 	KTUN_CONN_F_FAILING,	/* a failure is being published: no unlink yet */
+	KTUN_CONN_F_REFUSED,	/* refused before its handshake: logged as such */
+	KTUN_CONN_F_COUNTED,	/* counts against the handshake limits */
+	KTUN_CONN_F_ORPHAN,	/* dequeued by an accept() before the hook ran */
 };
 
 extern atomic_t ktun_live_conns;
 extern atomic_t ktun_watched_conns;
 extern struct workqueue_struct *ktun_wq;
 
-struct ktun_conn *ktun_conn_new(struct sock *sk, const struct ktun_policy *p,
+int ktun_conn_init(void);
+void ktun_conn_exit(void);
+struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 				u8 role, u8 owner);
-int ktun_conn_link_checked(struct ktun_conn *conn);
+void ktun_conn_link(struct ktun_conn *conn);
+void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why);
 void ktun_conn_log_secure(struct ktun_conn *conn);
 struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
 void ktun_conn_put(struct ktun_conn *conn);
@@ -141,9 +158,10 @@ int ktun_gate_init(void);
 const struct proto_ops *ktun_gate_orig(const struct sock *sk);
 int ktun_gate_listen(struct sock *sk);
 bool ktun_gate_wants(struct socket *sock);
+void ktun_gate_refuse(struct socket *sock);
 void ktun_hook_kernel_listeners(struct net *net);
+bool ktun_hook_selects(const struct sock *sk);
 void ktun_gate_unlisten(struct sock *sk);
-bool ktun_gate_listening(const struct sock *child);
 
 /* The relay (relay.c) and key installation (install.c). */
 void ktun_relay_start(struct ktun_conn *conn);

@@ -30,28 +30,18 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "park.h"
 
 /*
  * One gate per family, [0] IPv4 and [1] IPv6, built at module load from
- * the family's plain TCP ops (@orig; NULL if the family is unavailable).
+ * the family's plain TCP ops (@orig; NULL if the family is unavailable),
+ * and the ops of refused sockets (ktun_gate_refuse()), whose every call
+ * fails.
  */
 static struct ktun_gate {
-	struct proto_ops ops;
+	struct proto_ops ops, refused;
 	const struct proto_ops *orig;
 } ktun_gates[2] __ro_after_init;
-
-static DEFINE_SPINLOCK(ktun_gate_lock);	/* ktun_listeners */
-
-/* Gated listeners, so children can tell their listener was gated. */
-struct ktun_listener {
-	struct list_head node;
-	const struct sock *sk;
-	const struct net *net;
-	u16 family;
-	u16 port;
-};
-
-static LIST_HEAD(ktun_listeners);
 
 static int ktun_gate_idx(const struct sock *sk)
 {
@@ -219,8 +209,14 @@ static __poll_t ktun_gate_poll(struct file *file, struct socket *sock,
 	struct ktun_conn *conn = ktun_gate_conn(sock);
 	__poll_t mask = 0;
 
-	if (!conn)
-		return ktun_orig(sock->sk)->poll(file, sock, wait);
+	if (!conn) {
+		mask = ktun_orig(sock->sk)->poll(file, sock, wait);
+		/* A listener's secured children are not in its queue yet. */
+		if (READ_ONCE(sock->sk->sk_state) == TCP_LISTEN &&
+		    ktun_park_has_ready(sock->sk))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		return mask;
+	}
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
 		sock_poll_wait(file, sock, wait);
 	/* Re-check after queueing, so a verdict in between is not lost. */
@@ -269,6 +265,9 @@ static int ktun_gate_setsockopt(struct socket *sock, int level, int optname,
 	const struct proto_ops *ops = ktun_orig(sock->sk);
 	int ret = 0;
 
+	/* A gated listener keeps TCP Fast Open off (ktun_gate_listen()). */
+	if (!conn && level == SOL_TCP && optname == TCP_FASTOPEN)
+		return -EOPNOTSUPP;
 	if (conn) {
 		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
 		    ktun_gate_opt_blocked(level, optname))
@@ -370,34 +369,210 @@ static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 }
 
 /*
- * accept() on a gated listener: inet_accept(), but a child ktun holds is
- * grafted under its connection lock, so it never races key installation
- * (which briefly points sk->sk_socket at a stand-in).
+ * A child this accept() took from the queue: hand it out (0), or close
+ * it and look for the next (-EAGAIN).  The softirq that established it
+ * (and ran the hook that may have taken it) holds its lock until done:
+ * wait for it.
+ */
+static int ktun_gate_take(struct socket *sock, struct socket *newsock,
+			  struct sock *sk2)
+{
+	struct ktun_conn *conn;
+	bool claimed = false;
+
+	lock_sock(sk2);
+	release_sock(sk2);
+	/* A Fast Open child from before the listener was gated, still in
+	 * SYN_RECV with the peer's SYN data: never ktun's, never plain.
+	 */
+	if (rcu_access_pointer(tcp_sk(sk2)->fastopen_rsk) &&
+	    ktun_hook_selects(sk2)) {
+		pr_warn_ratelimited("ktun: closing a TCP Fast Open child a policy selects\n");
+		tcp_abort(sk2, ECONNABORTED);
+		READ_ONCE(sk2->sk_prot)->close(sk2, 0);
+		return -EAGAIN;
+	}
+	conn = ktun_conn_lookup(sk2);
+	if (conn) {
+		mutex_lock(&conn->lock);
+		/* Dequeued before the hook could hold it: ours now. */
+		claimed = test_and_clear_bit(KTUN_CONN_F_ORPHAN, &conn->flags);
+	}
+	ktun_gate_graft(sock, newsock, sk2, conn);
+	if (conn) {
+		mutex_unlock(&conn->lock);
+		if (claimed)
+			ktun_relay_start(conn);
+		ktun_conn_put(conn);
+	}
+	return 0;
+}
+
+/*
+ * Sleeps until @lsk may have a child to hand out - in its accept queue,
+ * or secured and held by ktun - or stops listening, @timeo runs out or a
+ * signal comes: inet_csk_accept()'s wait, which knows nothing of the
+ * children ktun holds.
+ */
+static int ktun_gate_accept_wait(struct sock *lsk, long *timeo)
+{
+	DEFINE_WAIT(wait);
+	int err;
+
+	for (;;) {
+		prepare_to_wait_exclusive(sk_sleep(lsk), &wait, TASK_INTERRUPTIBLE);
+		err = 0;
+		if (!reqsk_queue_empty(&inet_csk(lsk)->icsk_accept_queue) ||
+		    ktun_park_has_ready(lsk) ||
+		    READ_ONCE(lsk->sk_state) != TCP_LISTEN)
+			break;
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		*timeo = schedule_timeout(*timeo);
+	}
+	finish_wait(sk_sleep(lsk), &wait);
+	return err;
+}
+
+/*
+ * accept() on a gated listener: inet_accept(), for the children TCP
+ * queues and for those ktun held until secure, which it puts back at the
+ * head of the queue one at a time (park.c).  A child ktun holds (accepted
+ * mid-handshake: see ktun_gate_take()) is grafted under its connection
+ * lock, so it never races key installation, which briefly points
+ * sk->sk_socket at a stand-in.
  */
 static int ktun_gate_accept(struct socket *sock, struct socket *newsock,
 			    struct proto_accept_arg *arg)
 {
-	struct ktun_conn *conn;
+	struct sock *lsk = sock->sk;
+	long timeo = sock_rcvtimeo(lsk, arg->flags & O_NONBLOCK);
+	struct proto_accept_arg nb;
 	struct sock *sk2;
+	int err;
 
-	arg->err = -EINVAL;
-	sk2 = READ_ONCE(sock->sk->sk_prot)->accept(sock->sk, arg);
-	if (!sk2)
-		return arg->err;
-	/* The softirq that established the child (and ran the hook that
-	 * may have taken it) holds its lock until done: wait for it.
-	 */
-	lock_sock(sk2);
-	release_sock(sk2);
-	conn = ktun_conn_lookup(sk2);
-	if (conn)
-		mutex_lock(&conn->lock);
-	ktun_gate_graft(sock, newsock, sk2, conn);
-	if (conn) {
-		mutex_unlock(&conn->lock);
-		ktun_conn_put(conn);
+	for (;;) {
+		ktun_park_unpark(lsk);
+		nb = *arg;
+		nb.flags |= O_NONBLOCK;
+		nb.err = -EINVAL;
+		ktun_park_accepting(lsk, true);
+		sk2 = READ_ONCE(lsk->sk_prot)->accept(lsk, &nb);
+		err = sk2 ? ktun_gate_take(sock, newsock, sk2) : nb.err;
+		ktun_park_accepting(lsk, false);
+		arg->is_empty = nb.is_empty;
+		if (sk2 && !err)
+			return 0;
+		if (sk2)		/* closed that one: the next */
+			continue;
+		if (err != -EAGAIN)
+			return err;
+		err = ktun_gate_accept_wait(lsk, &timeo);
+		if (err)
+			return err;
 	}
-	return 0;
+}
+
+/*
+ * Refused sockets: a connecting socket a policy selected but ktun could
+ * not allocate a connection for.  Its owner gets ECONNREFUSED from every
+ * call that moves or shows data, however often it retries.
+ */
+static int ktun_refused_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	return -ECONNREFUSED;
+}
+
+static int ktun_refused_recvmsg(struct socket *sock, struct msghdr *msg,
+				size_t len, int flags)
+{
+	return -ECONNREFUSED;
+}
+
+static ssize_t ktun_refused_splice_read(struct socket *sock, loff_t *ppos,
+					struct pipe_inode_info *pipe, size_t len,
+					unsigned int flags)
+{
+	return -ECONNREFUSED;
+}
+
+static int ktun_refused_read_sock(struct sock *sk, read_descriptor_t *desc,
+				  sk_read_actor_t actor)
+{
+	return -ECONNREFUSED;
+}
+
+static int ktun_refused_read_skb(struct sock *sk, skb_read_actor_t actor)
+{
+	return -ECONNREFUSED;
+}
+
+static int ktun_refused_sendmsg_locked(struct sock *sk, struct msghdr *msg,
+				       size_t len)
+{
+	return -ECONNREFUSED;
+}
+
+static __poll_t ktun_refused_poll(struct file *file, struct socket *sock,
+				  poll_table *wait)
+{
+	return EPOLLERR | EPOLLHUP;
+}
+
+static int ktun_refused_getsockopt(struct socket *sock, int level, int optname,
+				   char __user *optval, int __user *optlen)
+{
+	if (ktun_gate_opt_blocked(level, optname))
+		return -ECONNREFUSED;
+	return ktun_orig(sock->sk)->getsockopt(sock, level, optname, optval, optlen);
+}
+
+static int ktun_refused_setsockopt(struct socket *sock, int level, int optname,
+				   sockptr_t optval, unsigned int optlen)
+{
+	if (ktun_gate_opt_blocked(level, optname))
+		return -ECONNREFUSED;
+	return ktun_orig(sock->sk)->setsockopt(sock, level, optname, optval, optlen);
+}
+
+static void __init ktun_refused_build(struct ktun_gate *gate,
+				      const struct proto_ops *orig)
+{
+	typeof(gate->refused) *ops = &gate->refused;
+
+	*ops = *orig;
+	ops->owner = THIS_MODULE;
+	ops->sendmsg = ktun_refused_sendmsg;
+	ops->recvmsg = ktun_refused_recvmsg;
+	ops->splice_read = ktun_refused_splice_read;
+	ops->read_sock = ktun_refused_read_sock;
+	ops->poll = ktun_refused_poll;
+	ops->getsockopt = ktun_refused_getsockopt;
+	ops->setsockopt = ktun_refused_setsockopt;
+	if (orig->read_skb)
+		ops->read_skb = ktun_refused_read_skb;
+	if (orig->sendmsg_locked)
+		ops->sendmsg_locked = ktun_refused_sendmsg_locked;
+}
+
+/*
+ * Refuses @sock for good, without allocating: its ops become the refused
+ * ones (holding a module reference, as the gate's do).  Called with the
+ * socket locked, from connect().
+ */
+void ktun_gate_refuse(struct socket *sock)
+{
+	const struct proto_ops *orig = READ_ONCE(sock->ops);
+	int i = ktun_gate_idx(sock->sk);
+
+	if (!ktun_gates[i].orig || orig != ktun_gates[i].orig)
+		return;
+	__module_get(THIS_MODULE);
+	WRITE_ONCE(sock->ops, &ktun_gates[i].refused);
 }
 
 /*
@@ -449,9 +624,11 @@ int __init ktun_gate_init(void)
 	struct socket *sock;
 
 	ktun_gate_build(&ktun_gates[0], &inet_stream_ops);
+	ktun_refused_build(&ktun_gates[0], &inet_stream_ops);
 	if (sock_create_kern(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP, &sock))
 		return 0;
 	ktun_gate_build(&ktun_gates[1], sock->ops);
+	ktun_refused_build(&ktun_gates[1], sock->ops);
 	sock_release(sock);
 	return 0;
 }
@@ -524,67 +701,40 @@ void ktun_gate_wake(struct ktun_conn *conn)
 
 /*
  * Gates a listener whose children an inbound policy may select.  Called
- * from listen() with the socket locked.
+ * from listen() with the socket locked, or for a listener that already
+ * listens.  TCP Fast Open is switched off on it: a Fast Open child is
+ * queued for accept() in SYN_RECV, with the peer's SYN data, before ktun
+ * can take it.
  */
 int ktun_gate_listen(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
 	const struct proto_ops *gate;
-	struct ktun_listener *l;
+	int err;
 
-	if (!sock || ktun_is_gate(READ_ONCE(sock->ops)))
+	if (!sock)
 		return 0;
-	gate = ktun_gate_for(sock);
-	if (!gate)
+	gate = ktun_is_gate(READ_ONCE(sock->ops)) ? NULL : ktun_gate_for(sock);
+	if (!gate && !ktun_is_gate(READ_ONCE(sock->ops)))
 		return -EOPNOTSUPP;
-	l = kzalloc(sizeof(*l), GFP_ATOMIC);
-	if (!l)
-		return -ENOMEM;
-	l->sk = sk;
-	l->net = sock_net(sk);
-	l->family = sk->sk_family;
-	l->port = sk->sk_num;
-	/*
-	 * Gated before listed: a child that completes in between is refused
-	 * (ktun_hook_child), never handed to a plain accept() while held.
-	 * That matters for a listener gated while it already listens.
-	 */
-	__module_get(THIS_MODULE);
-	WRITE_ONCE(sock->ops, gate);
-	spin_lock_bh(&ktun_gate_lock);
-	list_add(&l->node, &ktun_listeners);
-	spin_unlock_bh(&ktun_gate_lock);
+	/* Listed again after shutdown(SHUT_RD) and a new listen(). */
+	err = ktun_park_listen(sk);
+	if (err)
+		return err;
+	WRITE_ONCE(inet_csk(sk)->icsk_accept_queue.fastopenq.max_qlen, 0);
+	if (gate) {
+		/*
+		 * Listed before gated: a child completing in between is held
+		 * (park.c), never handed to a plain accept() - which matters
+		 * for a listener gated while it already listens.
+		 */
+		__module_get(THIS_MODULE);
+		WRITE_ONCE(sock->ops, gate);
+	}
 	return 0;
 }
 
 void ktun_gate_unlisten(struct sock *sk)
 {
-	struct ktun_listener *l, *tmp;
-
-	spin_lock_bh(&ktun_gate_lock);
-	list_for_each_entry_safe(l, tmp, &ktun_listeners, node) {
-		if (l->sk == sk) {
-			list_del(&l->node);
-			kfree(l);
-		}
-	}
-	spin_unlock_bh(&ktun_gate_lock);
-}
-
-/* Was the listener that made @child gated?  Softirq. */
-bool ktun_gate_listening(const struct sock *child)
-{
-	struct ktun_listener *l;
-	bool found = false;
-
-	spin_lock_bh(&ktun_gate_lock);
-	list_for_each_entry(l, &ktun_listeners, node) {
-		if (l->net == sock_net(child) && l->port == child->sk_num &&
-		    l->family == child->sk_family) {
-			found = true;
-			break;
-		}
-	}
-	spin_unlock_bh(&ktun_gate_lock);
-	return found;
+	ktun_park_unlisten(sk);
 }

@@ -33,6 +33,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "park.h"
 
 static bool ktun_net_has_policies(const struct sock *sk)
 {
@@ -63,6 +64,23 @@ static void ktun_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t)
 	t->owner = sk->sk_kern_sock ? KTUN_OWNER_KERNEL : KTUN_OWNER_USER;
 }
 
+/* Does a policy select the listener's child @sk?  Any context. */
+bool ktun_hook_selects(const struct sock *sk)
+{
+	struct ktun_tuple t;
+	bool found;
+
+	ktun_tuple(sk, KTUN_DIRECTION_IN, &t);
+	rcu_read_lock();
+	found = ktun_policy_lookup(ktun_pernet(sock_net(sk)), &t);
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * The connection for @sk if a policy selects it: NULL if none does,
+ * ERR_PTR(-ENOMEM) if one does but no connection could be allocated.
+ */
 static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 {
 	struct ktun_conn *conn = NULL;
@@ -77,33 +95,43 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 	rcu_read_unlock();
 	if (!p)
 		return NULL;
-	if (!conn)
-		return ERR_PTR(-ENOMEM);
-	/* Without readsock.c a direct tcp_read_sock() reader gets raw bytes. */
-	if (t.owner == KTUN_OWNER_KERNEL && !ktun_readsock_active()) {
-		ktun_conn_put(conn);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
-	return conn;
+	return conn ?: ERR_PTR(-ENOMEM);
 }
 
-static const char *ktun_match_err(const struct ktun_conn *conn)
+/* Without readsock.c a direct tcp_read_sock() reader would get raw bytes. */
+static bool ktun_match_readable(const struct ktun_conn *conn)
 {
-	return PTR_ERR(conn) == -ENOMEM ? "out of memory" :
-	       "kernel-owned socket and redirect_read_sock=0";
+	return conn->owner != KTUN_OWNER_KERNEL || ktun_readsock_active();
 }
 
-/* Nothing may pass a socket ktun could not take: shut it both ways. */
-static void ktun_refuse(struct sock *sk, const char *why)
+#define KTUN_WHY_NO_REDIRECT	"kernel-owned socket and redirect_read_sock=0"
+
+/*
+ * A socket a policy selects but ktun has no connection for (out of
+ * memory, even the reserve): nothing may reach it.  Shut both ways, its
+ * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
+ * The socket is locked (the caller's connect(), or the softirq that
+ * established a child, before the owner can read).
+ */
+static void ktun_refuse_now(struct sock *sk)
 {
 	WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	pr_warn_ratelimited("ktun: refusing a matched connection: %s\n", why);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);
+	pr_warn_ratelimited("ktun: refusing a matched connection: out of memory\n");
 }
 
-/* connect(): the socket is locked and has no data queued yet. */
+/*
+ * connect(): the socket is locked and has no data queued yet.  Whatever
+ * happens next, only the relay may send until kTLS is in: SEND_SHUTDOWN
+ * also fails a TCP Fast Open sendmsg() already past the gate, and its
+ * SYN carries no data; and TCP_FASTOPEN_CONNECT would otherwise defer the
+ * SYN to a first sendmsg() that the gate holds until the deadline.
+ */
 static void ktun_hook_connect(struct sock *sk)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	struct ktun_conn *conn;
 
 	if (!sk->sk_socket || !ktun_net_has_policies(sk))
@@ -111,29 +139,23 @@ static void ktun_hook_connect(struct sock *sk)
 	conn = ktun_match(sk, KTUN_DIRECTION_OUT, KTUN_ROLE_CLIENT);
 	if (!conn)
 		return;
-	if (IS_ERR(conn)) {
-		ktun_refuse(sk, ktun_match_err(conn));
-		return;
-	}
-	if (ktun_gate_attach(conn, sk->sk_socket)) {
-		ktun_refuse(sk, "socket ops ktun cannot gate");
-		ktun_conn_put(conn);
-		return;
-	}
-	/*
-	 * Only the relay may send until kTLS is in: this also fails a TCP
-	 * Fast Open sendmsg() already past the gate, and its SYN carries
-	 * no data.
-	 */
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
-	if (tcp_sk(sk)->fastopen_req)
-		tcp_sk(sk)->fastopen_req->size = 0;
-	ktun_relay_attach(conn);
-	if (ktun_conn_link_checked(conn)) {
-		ktun_conn_fail_async(conn, ECONNRESET,
-				     "too many connections in the namespace");
-		ktun_refuse(sk, "too many connections in the namespace");
+	if (tp->fastopen_req)
+		tp->fastopen_req->size = 0;
+	tp->fastopen_connect = 0;
+	if (IS_ERR(conn)) {
+		ktun_gate_refuse(sk->sk_socket);
+		ktun_refuse_now(sk);
+		return;
 	}
+	/* A socket with someone else's ops is not gated, only reset. */
+	ktun_gate_attach(conn, sk->sk_socket);
+	ktun_relay_attach(conn);
+	ktun_conn_link(conn);
+	if (!ktun_match_readable(conn))
+		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
+	else if (!conn->grafted)
+		ktun_conn_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
 	ktun_conn_put(conn);
 }
 
@@ -228,12 +250,15 @@ void ktun_hook_kernel_listeners(struct net *net)
 }
 
 /*
- * A listener's child just completed its handshake (softirq, child locked).
- * Children are born as bare clones of the listener, so this is the first
- * moment their addresses are known.
+ * A listener's child just completed its handshake (softirq, child locked,
+ * already in its listener's accept queue).  Children are born as bare
+ * clones of the listener, so this is the first moment their addresses
+ * are known.  A selected child is taken out of the queue (park.c) before
+ * any accept() can hand it out; what cannot be held there is refused.
  */
 static void ktun_hook_child(struct sock *sk)
 {
+	const char *why = NULL;
 	struct ktun_conn *conn;
 
 	if (!ktun_net_has_policies(sk))
@@ -242,30 +267,39 @@ static void ktun_hook_child(struct sock *sk)
 	if (!conn)
 		return;
 	if (IS_ERR(conn)) {
-		ktun_refuse(sk, ktun_match_err(conn));
+		ktun_refuse_now(sk);
 		return;
 	}
 	if (sk->sk_socket) {
 		/* Accepted before it was established: server-side TCP Fast
-		 * Open.  Its owner may already have sent: refuse it.
+		 * Open on a listener ktun does not gate.  Nothing more may
+		 * reach its owner.
 		 */
-		ktun_refuse(sk, "accepted before the TCP handshake completed (TCP Fast Open?)");
-		ktun_conn_put(conn);
-		return;
+		ktun_refuse_now(sk);
+		why = "accepted before the TCP handshake completed (TCP Fast Open)";
+	} else {
+		switch (ktun_park_child(conn)) {
+		case KTUN_PARK_HELD:
+			break;
+		case KTUN_PARK_UNGATED:
+			why = "its listener is not gated (created before the policy?)";
+			break;
+		case KTUN_PARK_FULL:
+			why = "too many handshakes on its listener";
+			break;
+		case KTUN_PARK_MISSING:
+			set_bit(KTUN_CONN_F_ORPHAN, &conn->flags);
+			break;
+		}
 	}
 	conn->orig_ops = ktun_gate_orig(sk);
-	ktun_relay_attach(conn);
-	if (ktun_conn_link_checked(conn)) {
-		ktun_refuse(sk, "too many connections in the namespace");
-	} else if (!ktun_gate_listening(sk) || !conn->orig_ops) {
-		/* Its listener predates the policy: accept() is not gated. */
-		pr_warn_ratelimited("ktun: listener on port %u was not gated (created before the policy?): refusing\n",
-				    sk->sk_num);
-		ktun_conn_fail_async(conn, ECONNREFUSED,
-				     "listener created before the policy");
-	} else {
-		ktun_relay_start(conn);
-	}
+	ktun_conn_link(conn);
+	if (!why && !ktun_match_readable(conn))
+		why = KTUN_WHY_NO_REDIRECT;
+	if (why)
+		ktun_conn_refuse(conn, ECONNREFUSED, why);
+	else
+		ktun_relay_start(conn);	/* an orphan's waits to be claimed */
 	ktun_conn_put(conn);
 }
 

@@ -58,16 +58,17 @@ int ktun_nl_hs_start(struct ktun_conn *conn)
 	if (!hdr || nla_put_u32(msg, KTUN_A_HS_ID, conn->id) ||
 	    nla_put_u8(msg, KTUN_A_HS_ROLE, conn->role) ||
 	    nla_put_u32(msg, KTUN_A_HS_POLICY_ID, conn->policy_id) ||
-	    nla_put_u32(msg, KTUN_A_HS_CIPHERS, conn->ciphers) ||
+	    nla_put_u32(msg, KTUN_A_HS_CIPHERS, conn->policy->ciphers) ||
 	    ktun_put_addrs(msg, conn, KTUN_A_HS_FAMILY, KTUN_A_HS_LOCAL_ADDR,
 			   KTUN_A_HS_REMOTE_ADDR, KTUN_A_HS_LOCAL_PORT,
 			   KTUN_A_HS_REMOTE_PORT))
 		goto err;
-	for (i = 0; i < conn->n_idents; i++) {
-		int type = conn->idents[i].type == KTUN_A_POLICY_PEER_URI ?
+	for (i = 0; i < conn->policy->n_idents; i++) {
+		const struct ktun_ident *id = &conn->policy->idents[i];
+		int type = id->type == KTUN_A_POLICY_PEER_URI ?
 			   KTUN_A_HS_PEER_URI : KTUN_A_HS_PEER_DNS;
 
-		if (nla_put_string(msg, type, conn->idents[i].name))
+		if (nla_put_string(msg, type, id->name))
 			goto err;
 	}
 	genlmsg_end(msg, hdr);
@@ -339,7 +340,7 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 	size_t len;
 	int size, err;
 
-	if (!(conn->ciphers & cipher)) {
+	if (!(conn->policy->ciphers & cipher)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "cipher not allowed by the policy");
 		return -EINVAL;
 	}

@@ -22,6 +22,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "park.h"
 
 static void ktun_set_socket(struct sock *sk, struct socket *sock)
 {
@@ -92,5 +93,6 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	release_sock(sk);
 	ktun_conn_settle(conn, KTUN_CONN_STATE_SECURE);
 	ktun_gate_publish(conn);
+	ktun_park_secured(conn);	/* a held child: accept() may take it */
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define _KTUN_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <net/genetlink.h>
@@ -31,7 +32,8 @@ struct ktun_net {
 
 	/*
 	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
-	 * @n_conns and @next_hs_id.  @daemon_portid is written under @lock
+	 * @n_conns, @next_hs_id and the handshake accounting (limits.c):
+	 * @n_handshakes and @sources.  @daemon_portid is written under @lock
 	 * and read with READ_ONCE; 0 means no daemon.
 	 */
 	spinlock_t conn_lock;
@@ -39,10 +41,11 @@ struct ktun_net {
 	u32 n_conns;
 	u32 next_hs_id;
 	u32 daemon_portid;
+	u32 n_handshakes;
+	DECLARE_HASHTABLE(sources, 6);	/* struct ktun_source, by address */
+	atomic_long_t n_refused;	/* connections refused, ever */
+	atomic_t accepting;		/* gate accept()s taking a child (park.c) */
 };
-
-/* Handshakes (gated connections) one namespace may hold at once. */
-#define KTUN_MAX_CONNS_PER_NET	4096
 
 extern unsigned int ktun_net_id;
 

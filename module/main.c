@@ -17,10 +17,13 @@ static int __init ktun_init(void)
 	ktun_wq = alloc_workqueue("ktun", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!ktun_wq)
 		return -ENOMEM;
+	err = ktun_conn_init();
+	if (err)
+		goto err_wq;
 	ktun_gate_init();
 	err = ktun_netns_init();
 	if (err)
-		goto err_wq;
+		goto err_conn;
 	err = ktun_hs_nl_init();
 	if (err)
 		goto err_netns;
@@ -44,6 +47,8 @@ err_hs_nl:
 	ktun_hs_nl_exit();
 err_netns:
 	ktun_netns_exit();
+err_conn:
+	ktun_conn_exit();
 err_wq:
 	destroy_workqueue(ktun_wq);
 	return err;
@@ -74,6 +79,8 @@ static void __exit ktun_exit(void)
 	     "ktun: leaked %d policies, %d namespace states, %d connections, %d watched\n",
 	     atomic_read(&ktun_live_policies), atomic_read(&ktun_live_nets),
 	     atomic_read(&ktun_live_conns), atomic_read(&ktun_watched_conns));
+	if (!atomic_read(&ktun_live_conns))
+		ktun_conn_exit();
 	pr_info("ktun: unloaded\n");
 }
 

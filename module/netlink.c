@@ -13,6 +13,7 @@
 
 #include "ktun.h"
 #include "conn.h"
+#include "limits.h"
 #include "netlink-gen.h"
 #include "policy.h"
 
@@ -587,6 +588,38 @@ int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Host-wide counts, for the host's administrator only. */
+static int ktun_nl_put_totals(struct sk_buff *msg, const struct sk_buff *req)
+{
+	if (!netlink_ns_capable(req, &init_user_ns, CAP_NET_ADMIN))
+		return 0;
+	return nla_put_u32(msg, KTUN_A_STATS_POLICIES_TOTAL,
+			   atomic_read(&ktun_live_policies)) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_NETNS_TOTAL,
+			   atomic_read(&ktun_live_nets)) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_CONNS_TOTAL,
+			   atomic_read(&ktun_live_conns));
+}
+
+static int ktun_nl_put_stats(struct sk_buff *msg, const struct sk_buff *req,
+			     struct ktun_net *kn)
+{
+	struct ktun_limits lim;
+
+	ktun_limits_get(&lim);
+	return nla_put_u32(msg, KTUN_A_STATS_POLICIES, READ_ONCE(kn->n_policies)) ?:
+	       ktun_nl_put_totals(msg, req) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_CONNS, READ_ONCE(kn->n_conns)) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_HANDSHAKES, READ_ONCE(kn->n_handshakes)) ?:
+	       nla_put_u64_64bit(msg, KTUN_A_STATS_REFUSED,
+				 atomic_long_read(&kn->n_refused), 0) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_MAX_HANDSHAKES, lim.per_net) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_MAX_HANDSHAKES_PER_SOURCE,
+			   lim.per_source) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_MAX_HANDSHAKES_PER_LISTENER,
+			   lim.per_listener);
+}
+
 int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
@@ -601,14 +634,7 @@ int ktun_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_iput(msg, info);
-	if (!hdr ||
-	    nla_put_u32(msg, KTUN_A_STATS_POLICIES, READ_ONCE(kn->n_policies)) ||
-	    nla_put_u32(msg, KTUN_A_STATS_POLICIES_TOTAL,
-			atomic_read(&ktun_live_policies)) ||
-	    nla_put_u32(msg, KTUN_A_STATS_NETNS_TOTAL,
-			atomic_read(&ktun_live_nets)) ||
-	    nla_put_u32(msg, KTUN_A_STATS_CONNS_TOTAL,
-			atomic_read(&ktun_live_conns))) {
+	if (!hdr || ktun_nl_put_stats(msg, skb, kn)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -7,6 +7,7 @@
 
 #include "ktun.h"
 #include "conn.h"
+#include "limits.h"
 #include "policy.h"
 
 unsigned int ktun_net_id __read_mostly;
@@ -20,6 +21,7 @@ static int __net_init ktun_net_init(struct net *net)
 	INIT_LIST_HEAD(&kn->policies);
 	spin_lock_init(&kn->conn_lock);
 	INIT_LIST_HEAD(&kn->conns);
+	hash_init(kn->sources);
 	atomic_inc(&ktun_live_nets);
 	return 0;
 }
@@ -46,6 +48,7 @@ static void __net_exit ktun_net_exit(struct net *net)
 	ktun_policy_flush(kn);
 	mutex_unlock(&kn->lock);
 	mutex_destroy(&kn->lock);
+	ktun_limits_net_exit(kn);
 	atomic_dec(&ktun_live_nets);
 }
 

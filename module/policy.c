@@ -22,25 +22,36 @@ struct ktun_policy *ktun_policy_alloc(unsigned int n_idents)
 {
 	struct ktun_policy *p;
 
-	p = kzalloc(struct_size(p, idents, n_idents), GFP_KERNEL);
+	p = kzalloc(struct_size(p, idents, n_idents), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return NULL;
 	p->n_idents = n_idents;
+	refcount_set(&p->ref, 1);
 	atomic_inc(&ktun_live_policies);
 	return p;
 }
 
-static void ktun_policy_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct ktun_policy, rcu));
-	atomic_dec(&ktun_live_policies);
-}
-
-/* Frees a policy that was never published on a policy list. */
+/* Frees a policy nobody references (or that was never published). */
 void ktun_policy_free(struct ktun_policy *p)
 {
 	kfree(p);
 	atomic_dec(&ktun_live_policies);
+}
+
+/*
+ * Drops a reference.  The last one frees @p at once: the table's is
+ * dropped only a grace period after the unlink (ktun_policy_unref_rcu),
+ * so no RCU reader can still be looking at it by then.
+ */
+void ktun_policy_put(struct ktun_policy *p)
+{
+	if (refcount_dec_and_test(&p->ref))
+		ktun_policy_free(p);
+}
+
+static void ktun_policy_unref_rcu(struct rcu_head *head)
+{
+	ktun_policy_put(container_of(head, struct ktun_policy, rcu));
 }
 
 static u32 ktun_ports_width(const struct ktun_ports *r)
@@ -111,7 +122,7 @@ static void ktun_policy_unlink(struct ktun_net *kn, struct ktun_policy *p)
 	list_del_rcu(&p->list);
 	kn->n_policies--;
 	kn->genid++;
-	call_rcu(&p->rcu, ktun_policy_free_rcu);
+	call_rcu(&p->rcu, ktun_policy_unref_rcu);
 }
 
 int ktun_policy_delete(struct ktun_net *kn, u32 id)

@@ -7,6 +7,7 @@
 
 #include <linux/in6.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 #include <uapi/linux/ktun.h>
 
@@ -38,10 +39,17 @@ struct ktun_ident {
 /*
  * One policy.  Immutable once published on ktun_net.policies: changes are
  * delete + add, so RCU readers never see a half-written policy.
+ *
+ * Lifetime: the table holds a reference, dropped a grace period after the
+ * policy leaves the list; every connection it selected holds one (its
+ * identities and rules are read from here for the whole handshake).  A
+ * reader that found the policy under rcu_read_lock() may take one with
+ * refcount_inc(): the table's is still there.
  */
 struct ktun_policy {
 	struct list_head list;
 	struct rcu_head rcu;
+	refcount_t ref;
 	u32 id;
 	u16 family;			/* AF_UNSPEC selects both families */
 	u8 direction;			/* enum ktun_direction */
@@ -79,6 +87,7 @@ struct ktun_tuple {
 
 struct ktun_policy *ktun_policy_alloc(unsigned int n_idents);
 void ktun_policy_free(struct ktun_policy *p);
+void ktun_policy_put(struct ktun_policy *p);
 int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p);
 int ktun_policy_delete(struct ktun_net *kn, u32 id);
 void ktun_policy_flush(struct ktun_net *kn);

@@ -19,6 +19,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "park.h"
 
 /* Bytes arrived on a handshaking connection: queue the relay if it waits. */
 void ktun_relay_data_ready(struct ktun_conn *conn)
@@ -180,6 +181,8 @@ static void ktun_relay_step(struct ktun_conn *conn, int *err, const char **why)
 	struct net *net = conn->net;
 	int ret;
 
+	if (READ_ONCE(conn->err))	/* a failure is on its way */
+		return;
 	if (!conn->started) {
 		conn->started = true;
 		conn->daemon_portid = READ_ONCE(ktun_pernet(net)->daemon_portid);
@@ -222,6 +225,7 @@ void ktun_relay_work(struct work_struct *work)
 	const char *why = NULL;
 	int err = 0;
 
+	ktun_park_orphan_wait(conn);
 	mutex_lock(&conn->lock);
 	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
 		ktun_relay_step(conn, &err, &why);

@@ -5,8 +5,11 @@
 # the guest kernel log.  Prints one TAP stream and ends with the line
 # "N passed, N failed" (", N skipped" when any were).  Exit 0 only if
 # nothing failed.
-#   check.sh [--static-only]
+#   check.sh [--static-only | --debug]
+# --debug (make check-debug): no static checks; the VM boots the debug
+# kernel (scripts/kdebug.sh), and kmemleak must find nothing at the end.
 set -uo pipefail
+mode=${1:-}
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -29,40 +32,49 @@ result() {	# result ok|fail DESC [DETAIL-FILE]
 krel=$("$top/scripts/deps.sh") || { echo "not ok 1 dependencies"; echo "0 passed, 1 failed"; exit 1; }
 kdir=/lib/modules/$krel/build
 
-# 1. The generated netlink code follows the spec.
-if "$top/scripts/ynl-gen.sh" --check >"$build/ynl.out" 2>&1; then
-	result ok "static: netlink code and uapi header follow the YNL spec"
-else
-	result fail "static: netlink code and uapi header follow the YNL spec" "$build/ynl.out"
-fi
+static_checks() {
+	# 1. The generated netlink code follows the spec.
+	if "$top/scripts/ynl-gen.sh" --check >"$build/ynl.out" 2>&1; then
+		result ok "static: netlink code and uapi header follow the YNL spec"
+	else
+		result fail "static: netlink code and uapi header follow the YNL spec" "$build/ynl.out"
+	fi
 
-# 2. The module builds with W=1 and sparse, without a single warning.
-rm -f "$top"/module/*.o "$top"/ktun.ko	# recompile all, so sparse sees every file
-if make -s -C "$kdir" M="$top" W=1 C=1 modules >"$build/kbuild.out" 2>&1 &&
-   ! grep -Eq 'warning|error' "$build/kbuild.out"; then
-	result ok "static: module builds with W=1 C=1 (sparse) without warnings"
-else
-	result fail "static: module builds with W=1 C=1 (sparse) without warnings" "$build/kbuild.out"
-fi
+	# 2. The module builds with W=1 and sparse, without a single warning.
+	rm -f "$top"/module/*.o "$top"/ktun.ko	# recompile all, so sparse sees every file
+	if make -s -C "$kdir" M="$top" W=1 C=1 modules >"$build/kbuild.out" 2>&1 &&
+	   ! grep -Eq 'warning|error' "$build/kbuild.out"; then
+		result ok "static: module builds with W=1 C=1 (sparse) without warnings"
+	else
+		result fail "static: module builds with W=1 C=1 (sparse) without warnings" "$build/kbuild.out"
+	fi
 
-# 3. checkpatch --strict on every hand-written kernel file.
-if make -s -C "$top" checkpatch >"$build/checkpatch.out" 2>&1 &&
-   ! grep -Eq 'ERROR|WARNING|CHECK' "$build/checkpatch.out"; then
-	result ok "static: checkpatch --strict clean"
-else
-	result fail "static: checkpatch --strict clean" "$build/checkpatch.out"
-fi
+	# 3. checkpatch --strict on every hand-written kernel file.
+	if make -s -C "$top" checkpatch >"$build/checkpatch.out" 2>&1 &&
+	   ! grep -Eq 'ERROR|WARNING|CHECK' "$build/checkpatch.out"; then
+		result ok "static: checkpatch --strict clean"
+	else
+		result fail "static: checkpatch --strict clean" "$build/checkpatch.out"
+	fi
 
-# 4. User space builds without warnings.
-if make -s -C "$top" KDIR="$kdir" -B userspace selftests >"$build/user.out" 2>&1 &&
-   ! grep -Eq 'warning|error' "$build/user.out"; then
-	result ok "static: user space builds with -Wall -Wextra without warnings"
-else
-	result fail "static: user space builds with -Wall -Wextra without warnings" "$build/user.out"
-fi
+	# 4. User space builds without warnings.
+	if make -s -C "$top" KDIR="$kdir" -B userspace selftests >"$build/user.out" 2>&1 &&
+	   ! grep -Eq 'warning|error' "$build/user.out"; then
+		result ok "static: user space builds with -Wall -Wextra without warnings"
+	else
+		result fail "static: user space builds with -Wall -Wextra without warnings" "$build/user.out"
+	fi
+}
 
-if [ "${1:-}" != --static-only ]; then
+[ "$mode" = --debug ] || static_checks
+
+if [ "$mode" != --static-only ]; then
 	log=$build/vm/check.log
+	if [ "$mode" = --debug ]; then
+		log=$build/vm/check-debug.log
+		export KTUN_KERNEL=debug
+	fi
+	rm -f "$log"
 	"$top/scripts/vm.sh" check >"$build/vm.out" 2>&1
 	# Guest results: top-level TAP lines only (program output is "#").
 	while read -r line; do
@@ -88,6 +100,15 @@ if [ "${1:-}" != --static-only ]; then
 		result fail "vm: guest kernel log clean (no oops/WARN/BUG/hung task/lockdep)" "$build/dmesg.bad"
 	else
 		result ok "vm: guest kernel log clean (no oops/WARN/BUG/hung task/lockdep)"
+	fi
+	if [ "$mode" = --debug ]; then
+		sed -n '/^KTUN-VM: kmemleak begin/,/^KTUN-VM: kmemleak end/p' "$log" |
+			grep -a -A 12 'unreferenced object' >"$build/kmemleak.bad"
+		if [ -s "$build/kmemleak.bad" ] || ! grep -aq '^KTUN-VM: kmemleak end' "$log"; then
+			result fail "vm: kmemleak finds nothing left unreferenced" "$build/kmemleak.bad"
+		else
+			result ok "vm: kmemleak finds nothing left unreferenced"
+		fi
 	fi
 fi
 

@@ -17,10 +17,11 @@ stage=$build/initramfs
 # Real programs; busybox fills in the rest of a userland.
 BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
       socat tcpdump iperf3"
-# Kernel modules the tests load (dependencies follow): kTLS and the AEADs
-# it asks the crypto API for by name (autoloaded through /sbin/modprobe).
-MODS="veth tls gcm ghash-clmulni-intel aesni_intel chacha20poly1305
-      chacha-x86_64 poly1305-x86_64 seqiv rds rds_tcp kcm"
+# Kernel modules the tests load, with their dependencies: one list,
+# shared with the debug kernel's build (scripts/kdebug.sh).  MODROOT is
+# where their tree is (/ for Debian's kernel).
+MODS=$(sed 's/#.*//' "$top/selftests/vm/modules")
+modroot=${MODROOT:-/}
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
@@ -90,10 +91,15 @@ mkdir -p "$stage/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$stage/usr/lib/ssl
 
 # Debian kernel modules, found through the host's modprobe for @krel.
 for m in $MODS; do
-	modprobe -S "$krel" --show-depends "$m" | awk '$1 == "insmod" { print $2 }' |
-	while read -r ko; do copy_file "$ko"; done
+	modprobe -d "$modroot" -S "$krel" --show-depends "$m" |
+	awk '$1 == "insmod" { print $2 }' |
+	while read -r ko; do
+		rel=${ko#"${modroot%/}"}
+		mkdir -p "$stage$(dirname "$rel")"
+		[ -e "$stage$rel" ] || cp -L "$ko" "$stage$rel"
+	done
 done
-cp /lib/modules/"$krel"/modules.{order,builtin,builtin.modinfo} \
+cp "${modroot%/}/lib/modules/$krel"/modules.{order,builtin,builtin.modinfo} \
 	"$stage/lib/modules/$krel/" 2>/dev/null || true
 depmod -b "$stage" "$krel"
 

@@ -65,7 +65,7 @@ in_a ktun policy add remote $B4 rport 7602 owner kernel dir out \
 expect 1 "Connection refused|Broken pipe" "redirect off: the kernel-owned connection is refused" \
 	kclient 7602
 check "... and the log says why" \
-	eval "klog | grep -q 'refusing a matched connection: kernel-owned socket and redirect_read_sock=0'"
+	eval "klog | grep -q 'refused: kernel-owned socket and redirect_read_sock=0 (ECONNREFUSED)'"
 kill $(pids_of b xfer)
 check "ktun reloads with the redirect on" ktun_reload
 done_testing

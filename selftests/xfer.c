@@ -11,7 +11,8 @@
  * writes, non-blocking I/O with epoll, or sendfile() from a file, reads the
  * echo at the same time and compares.  Output: "ok SIZE" or "error: ...".
  * Exit: 0 ok, 1 data mismatch or usage, 3 a socket error (named, e.g.
- * ECONNREFUSED), so a test can check how a connection failed.
+ * ECONNREFUSED), so a test can check how a connection failed.  The client
+ * connects from XFER_SRC if that is set in the environment.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +71,18 @@ static int tcp_connect(const char *host, const char *port)
 	if (getaddrinfo(host, port, &hints, &ai))
 		return printf("error: bad address %s\n", host), exit(1), -1;
 	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen))
+	if (fd < 0)
+		fail("socket", errno);
+	/* XFER_SRC: the local address to connect from. */
+	if (getenv("XFER_SRC")) {
+		struct addrinfo *sa;
+
+		if (getaddrinfo(getenv("XFER_SRC"), "0", &hints, &sa) ||
+		    bind(fd, sa->ai_addr, sa->ai_addrlen))
+			fail("bind XFER_SRC", errno);
+		freeaddrinfo(sa);
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen))
 		fail("connect", errno);
 	freeaddrinfo(ai);
 	return fd;
