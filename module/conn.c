@@ -16,6 +16,7 @@
 #include "ktun.h"
 #include "limits.h"
 #include "park.h"
+#include "record.h"
 
 /* Every linked connection, keyed by its socket; RCU readers. */
 static DEFINE_HASHTABLE(ktun_conn_hash, 10);
@@ -177,6 +178,7 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 	INIT_WORK(&conn->relay_work, ktun_relay_work);
 	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
 	INIT_WORK(&conn->read_work, ktun_tlsread_work);
+	INIT_WORK(&conn->record_work, ktun_record_work);
 	INIT_DELAYED_WORK(&conn->deadline_work, ktun_conn_deadline);
 	sock_hold(sk);
 	conn->sk = sk;
@@ -439,6 +441,7 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	tcp_abort(sk, err);
 	lock_sock(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);	/* none unread */
 	release_sock(sk);
 	ktun_park_dispose(conn);	/* a held child: nobody will accept it */
 	ktun_gate_publish(conn);

@@ -75,7 +75,8 @@ struct ktun_conn {
 	/* Socket plumbing, restored or replaced at install/failure. */
 	struct socket *sock;		/* the owner's, once grafted */
 	const struct proto_ops *orig_ops;
-	const struct proto_ops *final_ops;
+	const struct proto_ops *final_ops;	/* kTLS's */
+	const struct proto_ops *owner_ops;	/* published: record.c's over kTLS's */
 	void (*saved_state_change)(struct sock *sk);	/* kernel clients */
 	bool held_established;		/* ESTABLISHED not yet reported */
 
@@ -84,6 +85,7 @@ struct ktun_conn {
 	struct delayed_work deadline_work;
 	struct work_struct fail_work;
 	struct work_struct read_work;	/* tlsread.c: tell the reader again */
+	struct work_struct record_work;	/* record.c: a control record came */
 	u8 *rec;			/* KTUN_REC_MAX bytes while handshaking */
 	unsigned int rec_len;
 	u32 daemon_portid;
@@ -189,6 +191,10 @@ int ktun_readsock_init(void);
 void ktun_readsock_exit(void);
 void ktun_readsock_kick(struct ktun_conn *conn);
 void ktun_readsock_announce(struct sock *sk);
+int ktun_readsock_tls(int (*fn)(struct sock *, read_descriptor_t *,
+				sk_read_actor_t),
+		      struct sock *sk, read_descriptor_t *desc,
+		      sk_read_actor_t actor);
 bool ktun_readsock_active(void);
 struct ftrace_ops;
 void ktun_redirect_conn(struct pt_regs *regs, void *to);

@@ -31,6 +31,7 @@
 #include "conn.h"
 #include "ktun.h"
 #include "park.h"
+#include "record.h"
 
 /*
  * One gate per family, [0] IPv4 and [1] IPv6, built at module load from
@@ -56,6 +57,16 @@ static bool ktun_is_gate(const struct proto_ops *ops)
 static const struct proto_ops *ktun_orig(const struct sock *sk)
 {
 	return ktun_gates[ktun_gate_idx(sk)].orig;
+}
+
+/*
+ * Do @ops stand for a module reference (ktun_gate_release(), publish)?
+ * ktun's all do: the gate's, the refused ones, and those record.c
+ * publishes over kTLS's.
+ */
+static bool ktun_gate_holds_ref(const struct proto_ops *ops)
+{
+	return ops->owner == THIS_MODULE;
 }
 
 /* The plain ops of @sk's family, once a socket of it was gated. */
@@ -127,6 +138,9 @@ static int ktun_gate_recvmsg(struct socket *sock, struct msghdr *msg,
 			     READ_ONCE(sock->sk->sk_rcvtimeo));
 	if (!ret)
 		ret = ktun_gate_next(conn)->recvmsg(sock, msg, len, flags);
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
+	    ktun_record_control(msg, ret))
+		ret = ktun_record_take(sock->sk);
 	ktun_conn_put(conn);
 	return ret;
 }
@@ -145,6 +159,8 @@ static ssize_t ktun_gate_splice_read(struct socket *sock, loff_t *ppos,
 			     READ_ONCE(sock->sk->sk_rcvtimeo));
 	if (!ret)
 		ret = ktun_gate_next(conn)->splice_read(sock, ppos, pipe, len, flags);
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE && ret == -EINVAL)
+		ret = ktun_record_take(sock->sk);
 	ktun_conn_put(conn);
 	return ret;
 }
@@ -174,10 +190,13 @@ static int ktun_gate_read_sock(struct sock *sk, read_descriptor_t *desc,
 
 	if (!conn)
 		return ktun_orig(sk)->read_sock(sk, desc, actor);
-	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
 		ret = conn->final_ops->read_sock(sk, desc, actor);
-	else if (READ_ONCE(conn->state) == KTUN_CONN_STATE_FAILED)
+		if (ret == -EINVAL)	/* a control record: not for the reader */
+			ktun_record_queue(conn);
+	} else if (READ_ONCE(conn->state) == KTUN_CONN_STATE_FAILED) {
 		ret = -conn->err;
+	}
 	ktun_conn_put(conn);
 	return ret;
 }
@@ -312,8 +331,10 @@ static int ktun_gate_release(struct socket *sock)
 	const struct proto_ops *ops = sk ? ktun_orig(sk) : ktun_gates[0].orig;
 
 	if (conn) {
+		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
+			ktun_record_close_notify(sk);
 		mutex_lock(&conn->lock);
-		if (!ktun_is_gate(READ_ONCE(sock->ops)))
+		if (!ktun_gate_holds_ref(READ_ONCE(sock->ops)))
 			__module_get(THIS_MODULE);
 		if (conn->sock == sock) {
 			conn->sock = NULL;
@@ -323,7 +344,7 @@ static int ktun_gate_release(struct socket *sock)
 		ktun_conn_fail(conn, ECONNRESET, "the owner closed the socket");
 		ktun_conn_put(conn);
 	} else {
-		if (!ktun_is_gate(READ_ONCE(sock->ops)))
+		if (!ktun_gate_holds_ref(READ_ONCE(sock->ops)))
 			__module_get(THIS_MODULE);
 		if (sk && sk->sk_state == TCP_LISTEN)
 			ktun_gate_unlisten(sk);
@@ -653,11 +674,16 @@ void ktun_gate_publish(struct ktun_conn *conn)
 {
 	struct socket *sock = conn->sock;
 
+	const struct proto_ops *next;
+
 	lockdep_assert_held(&conn->lock);
 	if (!conn->grafted || !sock || !ktun_is_gate(READ_ONCE(sock->ops)))
 		return;
-	WRITE_ONCE(sock->ops, ktun_gate_next(conn));
-	module_put(THIS_MODULE);
+	next = READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE ?
+		conn->owner_ops : conn->orig_ops;
+	WRITE_ONCE(sock->ops, next);
+	if (!ktun_gate_holds_ref(next))	/* else the reference is theirs now */
+		module_put(THIS_MODULE);
 }
 
 /* Wakes the socket's own sleepers (poll, epoll) without its callbacks. */

@@ -28,6 +28,7 @@
 #include <linux/tracepoint.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
+#include <net/mptcp.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
@@ -80,16 +81,25 @@ bool ktun_hook_selects(const struct sock *sk)
 /*
  * The connection for @sk if a policy selects it: NULL if none does,
  * ERR_PTR(-ENOMEM) if one does but no connection could be allocated.
+ *
+ * An MPTCP subflow is a kernel socket whatever its MPTCP socket's owner:
+ * it is looked up as both, and a policy selecting it as either takes it
+ * (only to refuse it: see KTUN_WHY_MPTCP).
  */
 static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 {
+	struct ktun_net *kn = ktun_pernet(sock_net(sk));
 	struct ktun_conn *conn = NULL;
 	struct ktun_policy *p;
 	struct ktun_tuple t;
 
 	ktun_tuple(sk, dir, &t);
 	rcu_read_lock();
-	p = ktun_policy_lookup(ktun_pernet(sock_net(sk)), &t);
+	p = ktun_policy_lookup(kn, &t);
+	if (!p && sk_is_mptcp(sk)) {
+		t.owner = KTUN_OWNER_USER;
+		p = ktun_policy_lookup(kn, &t);
+	}
 	if (p)
 		conn = ktun_conn_new(sk, p, role, t.owner);
 	rcu_read_unlock();
@@ -107,6 +117,20 @@ static bool ktun_match_readable(const struct ktun_conn *conn)
 #define KTUN_WHY_NO_REDIRECT	"kernel-owned socket and redirect_read_sock=0"
 
 /*
+ * MPTCP moves data on its subflows below the socket layer ktun gates, and
+ * queues it past their SEND_SHUTDOWN: a subflow a policy selects is
+ * refused, so a selected tuple never carries MPTCP in plain text.
+ */
+#define KTUN_WHY_MPTCP		"MPTCP subflow (MPTCP is not secured by ktun)"
+
+/* Nothing queued for the owner: as if read.  The socket is locked. */
+static void ktun_drop_rx(struct sock *sk)
+{
+	__skb_queue_purge(&sk->sk_receive_queue);
+	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);
+}
+
+/*
  * A socket a policy selects but ktun has no connection for (out of
  * memory, even the reserve): nothing may reach it.  Shut both ways, its
  * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
@@ -117,8 +141,7 @@ static void ktun_refuse_now(struct sock *sk)
 {
 	WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	__skb_queue_purge(&sk->sk_receive_queue);
-	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);
+	ktun_drop_rx(sk);
 	pr_warn_ratelimited("ktun: refusing a matched connection: out of memory\n");
 }
 
@@ -152,7 +175,9 @@ static void ktun_hook_connect(struct sock *sk)
 	ktun_gate_attach(conn, sk->sk_socket);
 	ktun_relay_attach(conn);
 	ktun_conn_link(conn);
-	if (!ktun_match_readable(conn))
+	if (sk_is_mptcp(sk))
+		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
+	else if (!ktun_match_readable(conn))
 		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
 	else if (!conn->grafted)
 		ktun_conn_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
@@ -180,10 +205,11 @@ static bool ktun_inbound_possible(const struct sock *sk)
 	return found;
 }
 
+/* MPTCP's own listener is a TCP socket too: its children are refused. */
 static void ktun_hook_listen(struct sock *sk)
 {
-	if (ktun_net_has_policies(sk) && ktun_inbound_possible(sk) &&
-	    ktun_gate_listen(sk))
+	if (ktun_net_has_policies(sk) && !sk_is_mptcp(sk) &&
+	    ktun_inbound_possible(sk) && ktun_gate_listen(sk))
 		pr_warn_ratelimited("ktun: cannot gate a listener on port %u\n",
 				    sk->sk_num);
 }
@@ -292,6 +318,8 @@ static void ktun_hook_child(struct sock *sk)
 			break;
 		}
 	}
+	if (sk_is_mptcp(sk))
+		why = KTUN_WHY_MPTCP;
 	conn->orig_ops = ktun_gate_orig(sk);
 	ktun_conn_link(conn);
 	if (!why && !ktun_match_readable(conn))
@@ -374,10 +402,12 @@ static void ktun_probe_data(void *data, const struct sock *sk)
 	conn = ktun_conn_lookup(sk);
 	if (!conn)
 		return;
-	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		ktun_relay_data_ready(conn);
-	else
+	if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
 		ktun_tlsread_data_ready(conn);
+	else if (test_bit(KTUN_CONN_F_REFUSED, &conn->flags))
+		ktun_drop_rx((struct sock *)sk);
+	else
+		ktun_relay_data_ready(conn);
 	ktun_conn_put(conn);
 }
 

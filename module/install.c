@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "ktun.h"
 #include "park.h"
+#include "record.h"
 
 static void ktun_set_socket(struct sock *sk, struct socket *sock)
 {
@@ -78,6 +79,8 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	ktun_set_socket(sk, standin);
 	err = ktun_tls_setup(sk, tx, rx, len);
 	conn->final_ops = READ_ONCE(standin->ops);
+	if (!err)
+		conn->owner_ops = ktun_record_ops(conn->final_ops);
 	ktun_set_socket(sk, owner);
 	standin->ops = NULL;	/* nothing to release: the sock is ours */
 	sock_release(standin);

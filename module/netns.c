@@ -27,11 +27,19 @@ static int __net_init ktun_net_init(struct net *net)
 }
 
 /*
- * Before the namespace's sockets go: fail every handshake, forget every
- * connection (their sockets close on their own).
+ * Before the namespace's sockets go: no policy selects anything from now
+ * on, every handshake fails, every connection is forgotten (their sockets
+ * close on their own).  The policies go first: RDS's workers still run
+ * here, and a connection they open after the drain must not be matched -
+ * one matched just before the flush is drained again at exit.
  */
 static void __net_exit ktun_net_pre_exit(struct net *net)
 {
+	struct ktun_net *kn = ktun_pernet(net);
+
+	mutex_lock(&kn->lock);
+	ktun_policy_flush(kn);
+	mutex_unlock(&kn->lock);
 	ktun_conn_drain_net(net);
 }
 
@@ -44,6 +52,7 @@ static void __net_exit ktun_net_exit(struct net *net)
 {
 	struct ktun_net *kn = ktun_pernet(net);
 
+	ktun_conn_drain_net(net);
 	mutex_lock(&kn->lock);
 	ktun_policy_flush(kn);
 	mutex_unlock(&kn->lock);

@@ -33,6 +33,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "record.h"
 
 static bool redirect_read_sock = true;
 module_param(redirect_read_sock, bool, 0444);
@@ -45,6 +46,31 @@ static bool ktun_rs_registered;
 bool ktun_readsock_active(void)
 {
 	return ktun_rs_registered;
+}
+
+/*
+ * Calls kTLS's read_sock @fn for an in-kernel reader.  Such readers also
+ * read from atomic context (RDS's and strparser's sk_data_ready, which
+ * replace tls's once they attach to a socket secured before, and
+ * ktun_readsock_kick()), where kTLS's decryption must not allocate with
+ * the socket's GFP_KERNEL: tls switches sk_allocation to GFP_ATOMIC
+ * around its own sk_data_ready, and so does this.  The socket is locked
+ * (BH lock in atomic context), as for every read_sock call.
+ */
+int ktun_readsock_tls(int (*fn)(struct sock *, read_descriptor_t *,
+				sk_read_actor_t),
+		      struct sock *sk, read_descriptor_t *desc,
+		      sk_read_actor_t actor)
+{
+	gfp_t saved = sk->sk_allocation;
+	int ret;
+
+	if (preemptible())
+		return fn(sk, desc, actor);
+	sk->sk_allocation = GFP_ATOMIC;
+	ret = fn(sk, desc, actor);
+	sk->sk_allocation = saved;
+	return ret;
 }
 
 /* The reader's view of a ktun connection: plaintext records or nothing. */
@@ -64,8 +90,11 @@ static int ktun_read_sock(struct sock *sk, read_descriptor_t *desc,
 	 */
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE &&
 	    !test_and_set_bit(KTUN_CONN_F_READING, &conn->flags)) {
-		ret = conn->final_ops->read_sock(sk, desc, actor);
+		ret = ktun_readsock_tls(conn->final_ops->read_sock, sk, desc,
+					actor);
 		clear_bit(KTUN_CONN_F_READING, &conn->flags);
+		if (ret == -EINVAL)	/* a control record: not for RDS */
+			ktun_record_queue(conn);
 	}
 	/* Not a tail call: the reference is dropped after the read. */
 	ktun_conn_put(conn);

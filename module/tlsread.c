@@ -37,6 +37,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "record.h"
 
 typedef int (*ktun_read_sock_t)(struct sock *sk, read_descriptor_t *desc,
 				sk_read_actor_t actor);
@@ -97,8 +98,10 @@ static int ktun_tls_read_sock(struct sock *sk, read_descriptor_t *desc,
 	 * message needs more bytes than it was given.
 	 */
 	if (!test_and_set_bit(KTUN_CONN_F_READING, &conn->flags)) {
-		ret = ktun_tr_fn(sk, &w.desc, ktun_tr_actor);
+		ret = ktun_readsock_tls(ktun_tr_fn, sk, &w.desc, ktun_tr_actor);
 		clear_bit(KTUN_CONN_F_READING, &conn->flags);
+		if (ret == -EINVAL)	/* a control record: not for KCM */
+			ktun_record_queue(conn);
 		if (test_and_clear_bit(KTUN_CONN_F_MISSED, &conn->flags) ||
 		    (!desc->count && !desc->error))
 			ktun_conn_queue(conn, &conn->read_work);
@@ -182,8 +185,12 @@ void ktun_tlsread_learn(const struct proto_ops *final)
 	mutex_lock(&ktun_tr_lock);
 	if (ktun_tr_tried)
 		goto out;
-	WRITE_ONCE(ktun_tr_tried, true);
 	ktun_tr_tls_ref = symbol_get(tls_get_record);
+	/*
+	 * Known before the hook is on: the first call it redirects may come
+	 * at once, from another connection, and calls through it.
+	 */
+	WRITE_ONCE(ktun_tr_fn, fn);
 	err = ktun_redirect_on(&ktun_tr_ops, (unsigned long)fn);
 	if (err) {
 		pr_warn("ktun: cannot hook kTLS read_sock (%d): KCM over ktun may misframe\n",
@@ -191,10 +198,11 @@ void ktun_tlsread_learn(const struct proto_ops *final)
 		if (ktun_tr_tls_ref)
 			symbol_put(tls_get_record);
 		ktun_tr_tls_ref = NULL;
-		goto out;
+	} else {
+		ktun_tr_registered = true;
 	}
-	WRITE_ONCE(ktun_tr_fn, fn);
-	ktun_tr_registered = true;
+	/* Tried only now: until here, other callers wait on the mutex. */
+	WRITE_ONCE(ktun_tr_tried, true);
 out:
 	mutex_unlock(&ktun_tr_lock);
 }

@@ -10,7 +10,7 @@ PKGS="build-essential bc flex bison libelf-dev libssl-dev kmod cpio
 sparse python3 python3-yaml
 qemu-system-x86 busybox-static iproute2
 libmbedtls-dev libmnl-dev pkg-config
-openssl socat tcpdump iperf3 jq procps xz-utils zstd"
+openssl socat tcpdump iperf3 jq procps xz-utils zstd gnutls-bin"
 
 # Newest Debian generic -amd64 6.12 flavour (never -rt- or -cloud-).
 pick_krel() {

@@ -16,7 +16,7 @@ stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
 BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
-      socat tcpdump iperf3"
+      socat tcpdump iperf3 nstat gnutls-cli gnutls-serv"
 # Kernel modules the tests load, with their dependencies: one list,
 # shared with the debug kernel's build (scripts/kdebug.sh).  MODROOT is
 # where their tree is (/ for Debian's kernel).

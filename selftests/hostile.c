@@ -6,7 +6,7 @@
  *   hostile hold HOST PORT N [SRC [ping]]
  *	opens N connections (from address SRC, "-" for any) that never send
  *	a byte, prints "held N" once all are established, keeps them until
- *	stdin closes or a signal ends it.  With "ping" each one sends a byte
+ *	a signal ends it.  With "ping" each one sends a byte
  *	and reads its echo before the next is opened.
  *   hostile churn HOST PORT N
  *	N times: connect without waiting, and close at once
@@ -21,12 +21,15 @@
  *	which a capture must never show.
  *	OPT: defer (TCP_DEFER_ACCEPT: the child is established by a segment
  *	that carries data), tfo (TCP_FASTOPEN before listen()), reuseport,
- *	bind=ADDR, greet=TEXT (write TEXT on accept, before reading)
+ *	bind=ADDR, greet=TEXT (write TEXT on accept, before reading), mptcp
+ *	(an IPPROTO_MPTCP socket; also for "reader connect")
  *   hostile greet PORT TEXT [OPT...]
  *	accepts connections forever; writes TEXT on each and holds it open
  *	(OPT as for reader listen)
- *   hostile listen PORT [OPT...]
- *	listens and never accepts; prints "listening" (OPT as above)
+ *   hostile listen PORT [shut] [OPT...]
+ *	listens and never accepts; prints "listening" (OPT as above).  With
+ *	"shut", once stdin closes it shuts the listener down (SHUT_RD: no
+ *	longer listening, socket still open) and prints "shut"
  *   hostile tfo-send HOST PORT TEXT
  *	connects with TCP Fast Open, TEXT in the SYN (a cookie must be
  *	cached: run it twice), and prints the reply, if any
@@ -42,13 +45,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,7 +97,7 @@ static struct addrinfo *resolve(const char *host, const char *port)
 }
 
 struct lopts {
-	bool defer, tfo, reuseport;
+	bool defer, tfo, reuseport, mptcp;
 	const char *bind, *greet;
 };
 
@@ -107,6 +112,8 @@ static void parse_opts(int argc, char **argv, struct lopts *o)
 			o->tfo = true;
 		else if (!strcmp(argv[i], "reuseport"))
 			o->reuseport = true;
+		else if (!strcmp(argv[i], "mptcp"))
+			o->mptcp = true;
 		else if (!strncmp(argv[i], "bind=", 5))
 			o->bind = argv[i] + 5;
 		else if (!strncmp(argv[i], "greet=", 6))
@@ -121,7 +128,7 @@ static int tcp_listen(const char *port, const struct lopts *o)
 	struct addrinfo *ai = resolve(o->bind ? o->bind : "::", port);
 	int one = 1, qlen = 16, fd;
 
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	fd = socket(ai->ai_family, SOCK_STREAM, o->mptcp ? IPPROTO_MPTCP : 0);
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -189,6 +196,15 @@ static int persistent_read(int fd)
 			return 1;
 		}
 		if (n < 0 && errno == EAGAIN) {
+			/* MPTCP's socket says EAGAIN, not EOF, once closed. */
+			if (tcp_state(fd) == TCP_CLOSE && errs[0]) {
+				printf("never a byte:%s\n", errs);
+				return 0;
+			}
+			if (tcp_state(fd) == TCP_CLOSE) {
+				strcat(errs, " EAGAIN-closed");
+				continue;
+			}
 			if (time(NULL) > end) {
 				printf("still open (state %d)\n", tcp_state(fd));
 				return 2;
@@ -201,8 +217,8 @@ static int persistent_read(int fd)
 			strcat(errs, ename(n ? errno : 0));
 		}
 		send(fd, OWNER_TEXT, strlen(OWNER_TEXT), MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (ioctl(fd, FIONREAD, &queued))
-			queued = 0;
+		/* What a read would get next, without taking it. */
+		queued = recv(fd, buf, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 		if (tcp_state(fd) == TCP_CLOSE && !queued) {
 			/* One more, to be sure: nothing may come now. */
 			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -229,14 +245,15 @@ static int cmd_reader(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[0], "connect")) {
 		struct addrinfo *ai = resolve(argv[1], argv[2]);
 
-		fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		parse_opts(argc - 3, argv + 3, &o);
+		fd = socket(ai->ai_family, SOCK_STREAM, o.mptcp ? IPPROTO_MPTCP : 0);
 		/* A refused connect() is an error, and no byte. */
 		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen))
 			return printf("never a byte: connect %s\n", ename(errno)), 0;
 		return persistent_read(fd);
 	}
 	if (argc < 2 || strcmp(argv[0], "listen"))
-		return printf("usage: hostile reader connect HOST PORT | listen PORT [OPT...]\n"), 1;
+		return printf("usage: hostile reader connect HOST PORT [mptcp] | listen PORT [OPT...]\n"), 1;
 	parse_opts(argc - 2, argv + 2, &o);
 	lfd = tcp_listen(argv[1], &o);
 	printf("listening\n");
@@ -272,14 +289,23 @@ static int cmd_greet(int argc, char **argv)
 
 static int cmd_listen(int argc, char **argv)
 {
+	bool shut = argc > 1 && !strcmp(argv[1], "shut");
 	struct lopts o = {};
+	char c;
+	int fd;
 
 	if (argc < 1)
-		return printf("usage: hostile listen PORT [OPT...]\n"), 1;
-	parse_opts(argc - 1, argv + 1, &o);
-	tcp_listen(argv[0], &o);
+		return printf("usage: hostile listen PORT [shut] [OPT...]\n"), 1;
+	parse_opts(argc - 1 - shut, argv + 1 + shut, &o);
+	fd = tcp_listen(argv[0], &o);
 	printf("listening\n");
-	fflush(stdout);
+	if (shut) {
+		while (read(0, &c, 1) > 0)
+			;
+		if (shutdown(fd, SHUT_RD))
+			die("shutdown");
+		printf("shut\n");
+	}
 	pause();
 	return 0;
 }
@@ -299,8 +325,7 @@ static int cmd_hold(int argc, char **argv)
 	}
 	printf("held %d\n", n);
 	fflush(stdout);
-	while (read(0, &c, 1) > 0)
-		;
+	pause();
 	return 0;
 }
 

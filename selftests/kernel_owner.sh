@@ -10,6 +10,7 @@
 . "$(dirname "$0")/netns_lib.sh"
 two_hosts
 KMOD=/selftests/ktun_kclient.ko
+H=/selftests/hostile
 
 # kclient PORT: one in-kernel exchange with b; prints insmod's error.
 kclient() {
@@ -66,6 +67,14 @@ expect 1 "Connection refused|Broken pipe" "redirect off: the kernel-owned connec
 	kclient 7602
 check "... and the log says why" \
 	eval "klog | grep -q 'refused: kernel-owned socket and redirect_read_sock=0 (ECONNREFUSED)'"
-kill $(pids_of b xfer)
+# The refusal is an abort: a server that talks first gets nothing into the
+# refused in-kernel owner, however often it reads again.
+in_b $H greet 7604 "$MARK" >greet.out &
+wait_for 5 listening b 7604
+in_a ktun policy add remote $B4 rport 7604 owner kernel dir out \
+	peer-uri spiffe://example.org/b >/dev/null
+expect 1 "Connection refused" "redirect off, the server talks first: the kernel owner reads no byte" \
+	in_a insmod $KMOD addr=$B4 port=7604 listen_first=1 timeout_s=10
+kill $(pids_of b hostile) $(pids_of b xfer)
 check "ktun reloads with the redirect on" ktun_reload
 done_testing

@@ -96,21 +96,28 @@ ktun_state() {
 	diag "a: $(in_a ktun conn show 2>&1)"
 	diag "b: $(in_b ktun conn show 2>&1)"
 }
-if wait_for 10 rmmod ktun; then
-	ok "rmmod with a secure connection up"
-else
-	not_ok "rmmod with a secure connection up"
-	ktun_state
-fi
-printf '%s-after-rmmod\n' "$MARK" >&9
-check "after rmmod the connection still works (OpenSSL decrypts it)" \
-	wait_for 10 grep -q "$MARK-after-rmmod" srv.out
+# A process's secured socket has ktun's ops over kTLS's (close_notify
+# handling): it holds the module until it closes.
+expect 1 "in use" "rmmod refuses while a process's secured connection is open" rmmod ktun
+printf '%s-still-loaded\n' "$MARK" >&9
+check "... and the connection still works (OpenSSL decrypts it)" \
+	wait_for 10 grep -q "$MARK-still-loaded" srv.out
 capture_stop
 expect 0 "[1-9][0-9]* application-data headers, marker absent" \
-	"after rmmod the connection carries only TLS records" \
+	"the connection carries only TLS records" \
 	$TAP scan rmmod.pcap "$MARK"
 exec 9>&-
+# s_server (-naccept 1) exits when the connection ends.
+check "closing it ends TLS with close_notify: OpenSSL sees no unexpected EOF" \
+	eval 'wait_for 20 eval "[ -z \"\$(pids_of b openssl)\" ]" &&
+	      ! grep -qi "unexpected eof" srv.err' || diag "s_server: $(cat srv.err)"
 touch done
+if wait_for 10 rmmod ktun; then
+	ok "rmmod once it is closed"
+else
+	not_ok "rmmod once it is closed"
+	ktun_state
+fi
 check "the module loads again" modprobe ktun
 
 # --- namespace deletion with live connections ---------------------------

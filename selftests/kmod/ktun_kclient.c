@@ -9,8 +9,13 @@
  * written every 4 KiB, read the echo back and compare.  The load fails
  * with the socket's errno (ECONNREFUSED, ETIMEDOUT, ...) or EBADMSG on a
  * mismatch, so the test sees the in-kernel owner's view of the connection.
+ * With @listen_first it only reads what the server sends first, reading
+ * again after every error or end of file until TCP has closed the
+ * connection with nothing left queued: the load fails with the first
+ * error (the test wants no byte ever: a byte read fails it with EBADMSG).
  * The module does nothing after loading; unload it to run again.
  */
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -19,6 +24,7 @@
 #include <linux/vmalloc.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 static char *addr = "127.0.0.1";
 module_param(addr, charp, 0444);
@@ -35,6 +41,9 @@ MODULE_PARM_DESC(marker, "string written every 4 KiB of the data");
 static uint timeout_s = 20;
 module_param(timeout_s, uint, 0444);
 MODULE_PARM_DESC(timeout_s, "send and receive timeout in seconds");
+static bool listen_first;
+module_param(listen_first, bool, 0444);
+MODULE_PARM_DESC(listen_first, "only read what the server sends, again after every error");
 
 static void kclient_fill(u8 *buf, size_t len)
 {
@@ -66,6 +75,34 @@ static int kclient_io(struct socket *sock, u8 *buf, size_t len, bool tx)
 	return 0;
 }
 
+/*
+ * Reads as a careless owner would: again after every error, until the
+ * connection is closed in TCP and nothing is queued (or @timeout_s).
+ */
+static int kclient_listen_first(struct socket *sock)
+{
+	unsigned long end = jiffies + timeout_s * HZ;
+	int n, first = 0;
+	char c;
+
+	for (;;) {
+		struct kvec iov = { .iov_base = &c, .iov_len = 1 };
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+
+		n = kernel_recvmsg(sock, &msg, &iov, 1, 1, MSG_DONTWAIT);
+		if (n > 0)
+			return -EBADMSG;	/* a byte of a refused connection */
+		if (n < 0 && n != -EAGAIN && !first)
+			first = n;
+		if (READ_ONCE(sock->sk->sk_state) == TCP_CLOSE &&
+		    skb_queue_empty_lockless(&sock->sk->sk_receive_queue))
+			return first ?: -ENOTCONN;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		msleep(20);
+	}
+}
+
 static int kclient_exchange(struct socket *sock, const struct sockaddr_in *sin)
 {
 	u8 *out, *back;
@@ -81,6 +118,10 @@ static int kclient_exchange(struct socket *sock, const struct sockaddr_in *sin)
 	sock->sk->sk_sndtimeo = timeout_s * HZ;
 	sock->sk->sk_rcvtimeo = timeout_s * HZ;
 	err = kernel_connect(sock, (struct sockaddr *)sin, sizeof(*sin), 0);
+	if (listen_first) {
+		err = err ?: kclient_listen_first(sock);
+		goto out;
+	}
 	/*
 	 * The echo server reads while we write: up to the socket buffers'
 	 * worth may be in flight, so sizes past them need a reader thread;
