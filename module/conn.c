@@ -220,6 +220,7 @@ void ktun_conn_link(struct ktun_conn *conn)
 	WRITE_ONCE(conn->num, conn->sk->sk_num);
 	list_add_tail(&conn->net_node, &kn->conns);
 	kn->n_conns++;
+	kn->conns_genid++;
 	WRITE_ONCE(conn->linked, true);
 	refcount_inc(&conn->ref);	/* the tables' */
 	spin_lock(&ktun_conn_hash_lock);
@@ -276,6 +277,7 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 	WRITE_ONCE(conn->linked, false);
 	list_del(&conn->net_node);
 	kn->n_conns--;
+	kn->conns_genid++;
 	ktun_limits_put(kn, conn);
 	spin_lock(&ktun_conn_hash_lock);
 	hash_del_rcu(&conn->hnode);
@@ -342,6 +344,9 @@ void ktun_conn_settle(struct ktun_conn *conn, u8 state)
 	lockdep_assert_held(&conn->lock);
 	WRITE_ONCE(conn->state, state);
 	atomic_dec(&ktun_watched_conns);
+	/* The relay is done with its record buffer (~18 KiB). */
+	kfree_sensitive(conn->rec);
+	conn->rec = NULL;
 	spin_lock_bh(&kn->conn_lock);
 	ktun_limits_put(kn, conn);
 	spin_unlock_bh(&kn->conn_lock);
@@ -435,6 +440,12 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	ktun_nl_hs_abort(conn, reason);
 	WRITE_ONCE(conn->err, err);
 	set_bit(KTUN_CONN_F_FAILING, &conn->flags);
+	/*
+	 * FAILING before FAILED: a close hook that reads the state locklessly
+	 * and sees FAILED must find FAILING set (ktun_conn_closed() orders
+	 * its own read after that one).
+	 */
+	smp_mb__after_atomic();
 	ktun_conn_settle(conn, KTUN_CONN_STATE_FAILED);
 	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
 	ktun_relay_detach(conn);

@@ -305,6 +305,11 @@ static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
 	const struct proto_ops *ops = ktun_orig(sock->sk);
 	int ret = 0;
 
+	/* The traffic keys stay ktun's (see record.c). */
+	if (conn && level == SOL_TLS && (optname == TLS_TX || optname == TLS_RX)) {
+		ktun_conn_put(conn);
+		return -EOPNOTSUPP;
+	}
 	if (conn) {
 		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE &&
 		    ktun_gate_opt_blocked(level, optname))
@@ -659,6 +664,16 @@ int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock)
 {
 	const struct proto_ops *gate = ktun_gate_for(sock);
 
+	/*
+	 * Gated already: a former listener (its listen() failed, or it was
+	 * shut down) connecting now.  Its ops hold their module reference.
+	 */
+	if (ktun_is_gate(READ_ONCE(sock->ops))) {
+		conn->orig_ops = ktun_orig(sock->sk);
+		conn->sock = sock;
+		conn->grafted = true;
+		return 0;
+	}
 	if (!gate)
 		return -EOPNOTSUPP;
 	__module_get(THIS_MODULE);

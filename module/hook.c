@@ -192,11 +192,12 @@ static bool ktun_inbound_possible(const struct sock *sk)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(p, &kn->policies, list) {
+		/* Port 0: listen() binds one only after this hook. */
 		if (p->direction == KTUN_DIRECTION_OUT ||
 		    (p->family && p->family != sk->sk_family &&
 		     !(p->family == AF_INET && !sk->sk_ipv6only)) ||
-		    (p->lport.min && (sk->sk_num < p->lport.min ||
-				      sk->sk_num > p->lport.max)))
+		    (p->lport.min && sk->sk_num &&
+		     (sk->sk_num < p->lport.min || sk->sk_num > p->lport.max)))
 			continue;
 		found = true;
 		break;

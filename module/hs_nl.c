@@ -121,6 +121,14 @@ void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason)
 	ktun_nl_send_daemon(conn, msg);	/* a daemon that is gone: nothing to do */
 }
 
+/* Daemon-supplied text goes into the kernel log: one printable line. */
+static void ktun_nl_printable(char *s)
+{
+	for (; *s; s++)
+		if (*s < ' ' || *s > '~')
+			*s = '?';
+}
+
 int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
@@ -226,6 +234,7 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (reason)
 		nla_strscpy(why, reason, sizeof(why));
+	ktun_nl_printable(why);
 	ktun_conn_fail_daemon(conn, data, len, why);
 	ktun_conn_put(conn);
 	return 0;
@@ -311,6 +320,21 @@ static int ktun_nl_crypto(struct genl_info *info, u32 cipher, int dir,
 	return size;
 }
 
+/* The request's copy of the keys: gone before its skb is freed. */
+static void ktun_nl_wipe_keys(struct genl_info *info)
+{
+	static const int keys[] = {
+		KTUN_A_HS_TX_KEY, KTUN_A_HS_TX_SALT, KTUN_A_HS_TX_IV,
+		KTUN_A_HS_RX_KEY, KTUN_A_HS_RX_SALT, KTUN_A_HS_RX_IV,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (info->attrs[keys[i]])
+			memzero_explicit(nla_data(info->attrs[keys[i]]),
+					 nla_len(info->attrs[keys[i]]));
+}
+
 static int ktun_nl_done_check(struct genl_info *info, u32 *cipher)
 {
 	struct nlattr **a = info->attrs;
@@ -353,7 +377,7 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 	return ktun_install(conn, &ci[0].info, &ci[1].info, size, data, len);
 }
 
-int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
+static int ktun_nl_hs_done(struct genl_info *info)
 {
 	struct nlattr *peer = info->attrs[KTUN_A_HS_PEER_IDENTITY];
 	union ktun_crypto_info ci[2];
@@ -380,6 +404,7 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 		conn->hs_usec = ktime_us_delta(ktime_get(), conn->start);
 		if (peer)
 			nla_strscpy(conn->peer, peer, sizeof(conn->peer));
+		ktun_nl_printable(conn->peer);
 		if (cancel_delayed_work(&conn->deadline_work))
 			ktun_conn_put(conn);
 		/* In-kernel readers depend on readsock.c while it lives. */
@@ -394,6 +419,14 @@ int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
 		ktun_conn_fail(conn, ECONNRESET, "installing the keys failed");
 	}
 	ktun_conn_put(conn);
+	return err;
+}
+
+int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = ktun_nl_hs_done(info);
+
+	ktun_nl_wipe_keys(info);	/* accepted or not */
 	return err;
 }
 
@@ -489,6 +522,7 @@ int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	spin_lock_bh(&kn->conn_lock);
+	cb->seq = kn->conns_genid;
 	list_for_each_entry(conn, &kn->conns, net_node) {
 		if (idx >= start) {
 			err = ktun_nl_conn_fill(skb, conn,
@@ -501,6 +535,9 @@ int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		idx++;
 	}
 	spin_unlock_bh(&kn->conn_lock);
+	/* Resumed by position: a table changed since the last part says so. */
+	if (skb->len)
+		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
 	cb->args[0] = idx;
 	if (err && !skb->len)
 		return err;

@@ -32,13 +32,14 @@ struct ktun_net {
 
 	/*
 	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
-	 * @n_conns, @next_hs_id and the handshake accounting (limits.c):
+	 * @n_conns, @conns_genid, @next_hs_id and the handshake accounting (limits.c):
 	 * @n_handshakes and @sources.  @daemon_portid is written under @lock
 	 * and read with READ_ONCE; 0 means no daemon.
 	 */
 	spinlock_t conn_lock;
 	struct list_head conns;
 	u32 n_conns;
+	u32 conns_genid;		/* bumped on every change, for dumps */
 	u32 next_hs_id;
 	u32 daemon_portid;
 	u32 n_handshakes;

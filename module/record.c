@@ -15,7 +15,10 @@
  *
  * The owner's side: the ops published to a process's socket are kTLS's
  * with recvmsg and splice_read wrapped (ktun_record_ops()), and with
- * shutdown(SHUT_WR) and close sending close_notify first, as TLS wants.
+ * close (and shutdown(SHUT_RDWR)) sending close_notify first, as TLS
+ * wants;
+ * getsockopt(SOL_TLS, TLS_TX/TLS_RX), which would hand out the traffic
+ * keys, is refused.
  * They hold a module reference, as the gate's do, so ktun stays loaded
  * while such a socket is open.  In-kernel readers (readsock.c, tlsread.c)
  * hand the record to ktun_record_queue(), which takes it from a work item.
@@ -133,9 +136,24 @@ static ssize_t ktun_record_splice_read(struct socket *sock, loff_t *ppos,
 	return ret == -EINVAL ? ktun_record_take(sock->sk) : ret;
 }
 
+/* The traffic keys stay ktun's: kTLS would hand them to the owner. */
+static int ktun_record_getsockopt(struct socket *sock, int level, int optname,
+				  char __user *optval, int __user *optlen)
+{
+	if (level == SOL_TLS && (optname == TLS_TX || optname == TLS_RX))
+		return -EOPNOTSUPP;
+	return ktun_record_tls(sock)->getsockopt(sock, level, optname, optval,
+						 optlen);
+}
+
+/*
+ * TLS 1.2 has no half-close: a peer answers close_notify by closing at
+ * once, dropping what it had still to send.  So shutdown(SHUT_WR), after
+ * which the owner still reads, sends only the FIN; SHUT_RDWR ends both.
+ */
 static int ktun_record_shutdown(struct socket *sock, int how)
 {
-	if (how == SHUT_WR || how == SHUT_RDWR)
+	if (how == SHUT_RDWR)
 		ktun_record_close_notify(sock->sk);
 	return ktun_record_tls(sock)->shutdown(sock, how);
 }
@@ -168,6 +186,7 @@ const struct proto_ops *ktun_record_ops(const struct proto_ops *tls)
 		t->tls = tls;
 		t->ops.owner = THIS_MODULE;
 		t->ops.recvmsg = ktun_record_recvmsg;
+		t->ops.getsockopt = ktun_record_getsockopt;
 		t->ops.shutdown = ktun_record_shutdown;
 		t->ops.release = ktun_record_release;
 		if (tls->splice_read)

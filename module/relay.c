@@ -14,6 +14,8 @@
  * runs, and finds nothing to read - the gate, and for direct
  * tcp_read_sock() callers readsock.c, hand out nothing until secure.
  */
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
 
@@ -124,7 +126,11 @@ static int ktun_relay_read(struct ktun_conn *conn)
 	int missing, ret = 0;
 
 	if (!conn->rec) {
-		conn->rec = kmalloc(KTUN_REC_MAX, GFP_KERNEL);
+		/* Charged to the socket's memory cgroup, not the worker's. */
+		struct mem_cgroup *old = set_active_memcg(mem_cgroup_from_sk(sk));
+
+		conn->rec = kmalloc(KTUN_REC_MAX, GFP_KERNEL_ACCOUNT);
+		set_active_memcg(old);
 		if (!conn->rec)
 			return -ENOMEM;
 	}

@@ -74,4 +74,8 @@ check "TFO to an unmatched port carries its data in the SYN (the probe works)" \
 	grep -q "plain-$MARK" tfo.pcap
 same "TFO to a matched port: no data crossed the wire" 0 "$(grep -c "secret-$MARK" tfo.pcap)"
 diag "matched TFO sendto: $(cat tfo.out)"
+
+# Secured, the owner still cannot read its traffic keys out of kTLS.
+expect 0 "^keys EOPNOTSUPP" "the owner's getsockopt(SOL_TLS, TLS_TX) is refused" \
+	in_a timeout 20 /selftests/hostile tls-keys $B4 7800
 done_testing

@@ -28,14 +28,18 @@
  *	(OPT as for reader listen)
  *   hostile listen PORT [shut] [OPT...]
  *	listens and never accepts; prints "listening" (OPT as above).  With
- *	"shut", once stdin closes it shuts the listener down (SHUT_RD: no
- *	longer listening, socket still open) and prints "shut"
+ *	"shut", on SIGUSR1 it shuts the listener down (SHUT_RD: no longer
+ *	listening, socket still open) and prints "shut"
  *   hostile tfo-send HOST PORT TEXT
  *	connects with TCP Fast Open, TEXT in the SYN (a cookie must be
  *	cached: run it twice), and prints the reply, if any
  *   hostile tfo-connect HOST PORT SIZE
  *	TCP_FASTOPEN_CONNECT, then writes SIZE bytes and reads their echo:
  *	"ok SIZE" (exit 0) or "error: WHAT: ERRNO" (exit 3)
+ *   hostile tls-keys HOST PORT
+ *	connects, exchanges a byte with an echo server (so the connection
+ *	is secured), then asks kTLS for the traffic keys with
+ *	getsockopt(SOL_TLS, TLS_TX): prints "keys ERRNO" or "keys readable"
  *   hostile setopt-tfo PORT
  *	listens, then sets TCP_FASTOPEN: prints "setsockopt OK" or the errno
  */
@@ -287,27 +291,34 @@ static int cmd_greet(int argc, char **argv)
 	}
 }
 
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	got_usr1 = 1;
+}
+
 static int cmd_listen(int argc, char **argv)
 {
 	bool shut = argc > 1 && !strcmp(argv[1], "shut");
 	struct lopts o = {};
-	char c;
 	int fd;
 
 	if (argc < 1)
 		return printf("usage: hostile listen PORT [shut] [OPT...]\n"), 1;
 	parse_opts(argc - 1 - shut, argv + 1 + shut, &o);
+	signal(SIGUSR1, on_usr1);
 	fd = tcp_listen(argv[0], &o);
 	printf("listening\n");
-	if (shut) {
-		while (read(0, &c, 1) > 0)
-			;
-		if (shutdown(fd, SHUT_RD))
-			die("shutdown");
-		printf("shut\n");
+	for (;;) {
+		pause();
+		if (shut && got_usr1) {
+			if (shutdown(fd, SHUT_RD))
+				die("shutdown");
+			printf("shut\n");
+			shut = false;
+		}
 	}
-	pause();
-	return 0;
 }
 
 static int cmd_hold(int argc, char **argv)
@@ -403,6 +414,29 @@ static int cmd_tfo_connect(int argc, char **argv)
 	return 0;
 }
 
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+static int cmd_tls_keys(int argc, char **argv)
+{
+	unsigned char info[128];
+	socklen_t len = sizeof(info);
+	char c = 'k';
+	int fd;
+
+	if (argc < 2)
+		return printf("usage: hostile tls-keys HOST PORT\n"), 1;
+	fd = tcp_connect(argv[0], argv[1], NULL);
+	if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+		die("echo");
+	if (getsockopt(fd, SOL_TLS, 1 /* TLS_TX */, info, &len))
+		printf("keys %s\n", ename(errno));
+	else
+		printf("keys readable (%u bytes)\n", len);
+	return 0;
+}
+
 static int cmd_setopt_tfo(int argc, char **argv)
 {
 	struct lopts o = {};
@@ -437,9 +471,11 @@ int main(int argc, char **argv)
 		return cmd_tfo_send(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "tfo-connect"))
 		return cmd_tfo_connect(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "tls-keys"))
+		return cmd_tls_keys(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "setopt-tfo"))
 		return cmd_setopt_tfo(argc - 2, argv + 2);
 usage:
-	fprintf(stderr, "usage: hostile hold|churn|reader|greet|listen|tfo-send|tfo-connect|setopt-tfo ...\n");
+	fprintf(stderr, "usage: hostile hold|churn|reader|greet|listen|tfo-send|tfo-connect|tls-keys|setopt-tfo ...\n");
 	return 1;
 }

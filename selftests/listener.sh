@@ -56,12 +56,10 @@ kill $(pids_of b hostile)
 gone 7501 "listener closed"
 
 # shutdown(SHUT_RD) stops a listener too (the socket stays open).
-mkfifo ctl
-in_b $H listen 7502 shut <ctl >l2.out &
-exec 4>ctl
+in_b $H listen 7502 shut >l2.out &
 wait_for 5 listening b 7502
 fill 7502
-exec 4>&-
+kill -USR1 $(pids_of b hostile)
 check "the listener is shut down" wait_for 10 grep -q '^shut' l2.out
 gone 7502 "listener shut down"
 kill $(pids_of b hostile)

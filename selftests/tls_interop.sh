@@ -144,6 +144,25 @@ refused "refused: expired certificate" "peer certificate: .*expired" \
 refused "refused: no cipher in common" "handshake" \
 	b-ec uri:spiffe://example.org/b chacha20-poly1305 ECDHE-ECDSA-AES128-GCM-SHA256
 
+# What the engine offers, as OpenSSL's server reports the ClientHello:
+# groups X25519, P-256, P-384 only (mbedTLS 2.28 would put P-521 first
+# and still offer P-192 and P-224), and no signature hash below SHA-256.
+port=$((port + 2))
+rm -f done
+feed /dev/null | timeout 30 openssl s_server -brief -tls1_2 -no_ticket \
+	-accept "127.0.0.1:$port" -naccept 1 -cert "$PKI/b-ec.crt" \
+	-key "$PKI/b-ec.key" -CAfile "$PKI/ca.crt" -Verify 1 >brief.out 2>&1 &
+expect 0 "handshake done" "the engine's ClientHello: accepted by OpenSSL" \
+	timeout 30 "$PEER" connect 127.0.0.1 "$port" ca "$PKI/ca.crt" \
+	cert "$PKI/a-ec.crt" key "$PKI/a-ec.key" peer uri:spiffe://example.org/b
+touch done
+wait
+same "... its groups: x25519, P-256, P-384" "Supported groups: x25519:secp256r1:secp384r1" \
+	"$(grep -a '^Supported groups:' brief.out)"
+check "... its signature hashes: none below SHA-256" \
+	eval "grep -a '^Signature Algorithms:' brief.out | grep -q SHA256 &&
+	      ! grep -a '^Signature Algorithms:' brief.out | grep -Eq 'SHA1|SHA224'"
+
 # DNS names compare without case.
 port=$((port + 2))
 rm -f done
@@ -179,6 +198,8 @@ server_refuses() {	# DESC PATTERN [OPENSSL ARGS...]
 }
 
 server_refuses "refused: client without a certificate" "handshake"
+server_refuses "refused: client asking for a maximum fragment length (kTLS ignores it)" \
+	"maximum fragment length|feature is not available" -maxfraglen 512 -cert "$PKI/a-ec.crt" -key "$PKI/a-ec.key"
 OPENSSL_CONF=$PKI/no-ems.cnf server_refuses \
 	"refused: client without extended master secret" "extended master secret" \
 	-cert "$PKI/a-ec.crt" -key "$PKI/a-ec.key"

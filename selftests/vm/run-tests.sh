@@ -59,4 +59,10 @@ for t in $TESTS; do
 		emit "not ok" "$t: reported no results"
 	fi
 	echo "# ==== $t: exit $rc, $(($(date +%s) - start)) s"
+	# A test killed at its limit ran no teardown: its hosts must not
+	# become the next test's.
+	for ns in $(/usr/sbin/ip netns list 2>/dev/null | cut -d' ' -f1); do
+		/usr/sbin/ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
+		/usr/sbin/ip netns del "$ns"
+	done
 done

@@ -13,12 +13,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/ktun.h>
@@ -34,9 +36,22 @@ struct cfg {
 	char ca[256], cert[256], key[256];
 };
 
-/* One handshake in flight. */
+/*
+ * Handshakes in flight: found by id through a hash table, and kept in the
+ * order they started so the oldest can be forgotten.  The module ends
+ * every handshake within its deadline (120 s at most) and says so
+ * (hs-abort); if that message is lost (a receive overrun), the daemon
+ * forgets the handshake itself once HS_MAX_MS have passed, and first
+ * asks the module which handshakes it still has (resync()).  At most
+ * HS_MAX are kept: each holds an mbedTLS context of some 40 KiB.
+ */
+#define HS_BUCKETS	1024
+#define HS_MAX		8192
+#define HS_MAX_MS	130000
+
 struct hs {
-	struct hs *next;
+	struct hs *next;		/* in its bucket */
+	struct hs *older, *newer;	/* in start order */
 	uint32_t id;
 	struct kt_hs *tls;
 	struct timespec start;
@@ -46,7 +61,9 @@ struct hs {
 static struct ktnl nl;
 static bool verbose;
 static struct kt_tls_conf *tls_conf;
-static struct hs *handshakes;
+static struct hs *buckets[HS_BUCKETS];
+static struct hs *oldest, *newest;
+static unsigned int n_hs;
 static unsigned long n_ok, n_failed;
 static volatile sig_atomic_t stop;
 
@@ -76,23 +93,65 @@ static double ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1e3 + (now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
-static struct hs **hs_find(uint32_t id)
+static struct hs **hs_slot(uint32_t id)
 {
-	struct hs **pp;
+	return &buckets[id % HS_BUCKETS];
+}
 
-	for (pp = &handshakes; *pp; pp = &(*pp)->next)
-		if ((*pp)->id == id)
-			return pp;
+static struct hs *hs_find(uint32_t id)
+{
+	struct hs *h;
+
+	for (h = *hs_slot(id); h; h = h->next)
+		if (h->id == id)
+			return h;
 	return NULL;
 }
 
-static void hs_end(struct hs **pp)
+static void hs_add(struct hs *h)
 {
-	struct hs *h = *pp;
+	struct hs **slot = hs_slot(h->id);
 
+	h->next = *slot;
+	*slot = h;
+	h->older = newest;
+	if (newest)
+		newest->newer = h;
+	else
+		oldest = h;
+	newest = h;
+	n_hs++;
+}
+
+static void hs_end(struct hs *h)
+{
+	struct hs **pp = hs_slot(h->id);
+
+	while (*pp != h)
+		pp = &(*pp)->next;
 	*pp = h->next;
+	if (h->older)
+		h->older->newer = h->newer;
+	else
+		oldest = h->newer;
+	if (h->newer)
+		h->newer->older = h->older;
+	else
+		newest = h->older;
+	n_hs--;
 	kt_hs_free(h->tls);
 	free(h);
+}
+
+/* Forgets handshakes the module cannot still have. */
+static void hs_sweep(void)
+{
+	while (oldest && ms_since(&oldest->start) > HS_MAX_MS) {
+		say("%s: forgotten after %.0f s without a word from the module",
+		    oldest->desc, ms_since(&oldest->start) / 1e3);
+		n_failed++;
+		hs_end(oldest);
+	}
 }
 
 /* Sends a request on the registered socket; answers come to the loop. */
@@ -168,10 +227,9 @@ static void send_done(struct hs *h, const struct kt_buf *out)
 }
 
 /* Runs one engine step and answers the module. */
-static void step(struct hs **pp, const uint8_t *rec, size_t len)
+static void step(struct hs *h, const uint8_t *rec, size_t len)
 {
 	struct kt_buf out = {};
-	struct hs *h = *pp;
 	int ret = kt_hs_step(h->tls, rec, len, &out);
 
 	if (ret == KT_HS_AGAIN) {
@@ -184,7 +242,7 @@ static void step(struct hs **pp, const uint8_t *rec, size_t len)
 	else
 		send_fail(h, &out, kt_hs_error(h->tls));
 	kt_buf_free(&out);
-	hs_end(pp);
+	hs_end(h);
 }
 
 static void addr_port(const struct nlattr *a, const struct nlattr *p, char *out,
@@ -223,7 +281,8 @@ static void on_start(const struct nlmsghdr *nlh)
 			tb[t] = a;
 		}
 	}
-	if (!tb[KTUN_A_HS_ID] || !tb[KTUN_A_HS_ROLE])
+	if (!tb[KTUN_A_HS_ID] || !tb[KTUN_A_HS_ROLE] ||
+	    hs_find(mnl_attr_get_u32(tb[KTUN_A_HS_ID])))
 		return;
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -237,26 +296,30 @@ static void on_start(const struct nlmsghdr *nlh)
 	snprintf(h->desc, sizeof(h->desc), "hs %u %s %s %s %s (policy %u)", h->id,
 		 p.server ? "server" : "client", local, p.server ? "<-" : "->", remote,
 		 tb[KTUN_A_HS_POLICY_ID] ? mnl_attr_get_u32(tb[KTUN_A_HS_POLICY_ID]) : 0);
-	h->next = handshakes;
-	handshakes = h;
+	hs_add(h);
 	if (verbose)
 		say("%s: started", h->desc);
+	if (n_hs > HS_MAX) {
+		send_fail(h, &none, "too many handshakes in the daemon");
+		hs_end(h);
+		return;
+	}
 	h->tls = kt_hs_new(tls_conf, &p, err, sizeof(err));
 	if (!h->tls) {
 		send_fail(h, &none, err);
-		hs_end(&handshakes);
+		hs_end(h);
 		return;
 	}
 	if (p.server)
 		send_data(h->id, &none, true);	/* waiting for ClientHello */
 	else
-		step(&handshakes, NULL, 0);
+		step(h, NULL, 0);
 }
 
 static void on_record(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *a, *id = NULL, *rec = NULL;
-	struct hs **pp;
+	struct hs *h;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) == KTUN_A_HS_ID)
@@ -266,9 +329,9 @@ static void on_record(const struct nlmsghdr *nlh)
 	}
 	if (!id || !rec)
 		return;
-	pp = hs_find(mnl_attr_get_u32(id));
-	if (pp)
-		step(pp, mnl_attr_get_payload(rec), mnl_attr_get_payload_len(rec));
+	h = hs_find(mnl_attr_get_u32(id));
+	if (h)
+		step(h, mnl_attr_get_payload(rec), mnl_attr_get_payload_len(rec));
 }
 
 /* The kernel ended a handshake (peer, deadline, policy, owner): forget it. */
@@ -276,7 +339,7 @@ static void on_abort(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *a, *id = NULL;
 	const char *why = "ended by the kernel";
-	struct hs **pp;
+	struct hs *h;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) == KTUN_A_HS_ID &&
@@ -288,13 +351,13 @@ static void on_abort(const struct nlmsghdr *nlh)
 	}
 	if (!id)
 		return;
-	pp = hs_find(mnl_attr_get_u32(id));
-	if (!pp)
+	h = hs_find(mnl_attr_get_u32(id));
+	if (!h)
 		return;
 	n_failed++;
-	say("%s: failed after %.1f ms: %s (kernel)", (*pp)->desc,
-	    ms_since(&(*pp)->start), why);
-	hs_end(pp);
+	say("%s: failed after %.1f ms: %s (kernel)", h->desc, ms_since(&h->start),
+	    why);
+	hs_end(h);
 }
 
 static int on_msg(const struct nlmsghdr *nlh, void *data)
@@ -326,23 +389,119 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Collects the ids of the module's handshakes (a conn-get dump). */
+struct kids {
+	uint32_t *id;
+	size_t n, cap;
+};
+
+static int kids_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a, *id = NULL, *state = NULL;
+	struct kids *k = data;
+	uint32_t *more;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == KTUN_A_CONN_ID &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32))
+			id = a;
+		else if (mnl_attr_get_type(a) == KTUN_A_CONN_STATE &&
+			 !mnl_attr_validate(a, MNL_TYPE_U8))
+			state = a;
+	}
+	if (!id || !state || mnl_attr_get_u8(state) != KTUN_CONN_STATE_HANDSHAKE)
+		return MNL_CB_OK;
+	if (k->n == k->cap) {
+		more = realloc(k->id, (k->cap * 2 + 64) * sizeof(*k->id));
+		if (!more)
+			return MNL_CB_ERROR;
+		k->id = more;
+		k->cap = k->cap * 2 + 64;
+	}
+	k->id[k->n++] = mnl_attr_get_u32(id);
+	return MNL_CB_OK;
+}
+
+static bool kids_has(const struct kids *k, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->id[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * After a receive overrun an hs-abort may be lost: ask the module which
+ * handshakes it still runs and forget the others.  (A lost hs-start is
+ * the module's to end: its deadline fails the handshake.)
+ */
+static void resync(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct hs *h, *newer;
+	struct kids k = {};
+	struct ktnl d;
+	int ret;
+
+	ret = ktnl_open(&d, KTUN_FAMILY_NAME);
+	if (!ret) {
+		ret = ktnl_talk(&d, ktnl_req(&d, buf, KTUN_CMD_CONN_GET, NLM_F_DUMP),
+				kids_cb, &k);
+		ktnl_close(&d);
+	}
+	if (ret) {
+		say("cannot list the module's handshakes: %s", strerror(-ret));
+		free(k.id);
+		return;
+	}
+	for (h = oldest; h; h = newer) {
+		newer = h->newer;
+		if (kids_has(&k, h->id))
+			continue;
+		say("%s: forgotten: the module no longer has it", h->desc);
+		n_failed++;
+		hs_end(h);
+	}
+	free(k.id);
+}
+
+/*
+ * The loop: one message at a time from the module - only from the
+ * kernel (port 0): another local process could otherwise feed records
+ * into a handshake - and once a second, the sweep of forgotten ones.
+ */
 static int run(void)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = on_error };
 	static char buf[256 * 1024];
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl.nl), .events = POLLIN };
+	struct sockaddr_nl from;
+	socklen_t flen;
 	ssize_t n;
 
 	while (!stop) {
-		n = recv(mnl_socket_get_fd(nl.nl), buf, sizeof(buf), 0);
+		hs_sweep();
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		flen = sizeof(from);
+		n = recvfrom(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			if (errno == ENOBUFS) {
-				say("netlink receive overrun: the module fails what was lost");
+				say("netlink receive overrun: messages were lost; resynchronising");
+				resync();
 				continue;
 			}
 			say("netlink: %s", strerror(errno));
 			return 1;
+		}
+		if (flen != sizeof(from) || from.nl_pid) {
+			say("ignoring a message from port %u (not the kernel)", from.nl_pid);
+			continue;
 		}
 		mnl_cb_run2(buf, n, 0, 0, on_msg, NULL, ctl, NLMSG_MIN_TYPE);
 	}

@@ -198,6 +198,20 @@ void kt_tls_conf_free(struct kt_tls_conf *c)
 	free(c);
 }
 
+/*
+ * Key exchange groups, strongest-fastest first: 2.28's default list puts
+ * P-521 ahead of P-256 and X25519 and still offers P-192 and P-224.
+ */
+static const mbedtls_ecp_group_id kt_curves[] = {
+	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE,
+};
+
+/* Hashes for the handshake's signatures: no SHA-1, no SHA-224. */
+static const int kt_sig_hashes[] = {
+	MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512, MBEDTLS_MD_NONE,
+};
+
 static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
 			 bool server, unsigned int mask)
 {
@@ -225,6 +239,8 @@ static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
 	mbedtls_ssl_conf_ca_chain(conf, &c->ca, NULL);
 	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &c->drbg);
 	mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
+	mbedtls_ssl_conf_curves(conf, kt_curves);
+	mbedtls_ssl_conf_sig_hashes(conf, kt_sig_hashes);
 	/* Nothing may follow the keys into kTLS. */
 	mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	mbedtls_ssl_conf_legacy_renegotiation(conf, MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
@@ -391,6 +407,16 @@ static int kt_verify(void *ctx, mbedtls_x509_crt *crt, int depth,
 			 "peer does not support extended master secret");
 		return 0;
 	}
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+	/* kTLS writes records of up to 16 KiB whatever the peer asked for. */
+	if (hs->ssl.session_negotiate &&
+	    hs->ssl.session_negotiate->mfl_code != MBEDTLS_SSL_MAX_FRAG_LEN_NONE) {
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		snprintf(hs->error, sizeof(hs->error),
+			 "peer asked for a maximum fragment length, which kTLS does not keep");
+		return 0;
+	}
+#endif
 	if (!kt_peer_ok(hs, crt)) {
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		snprintf(hs->error, sizeof(hs->error),
