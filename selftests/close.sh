@@ -25,6 +25,7 @@ got() {
 	else
 		not_ok "$1"
 		diag "exit $2, $(wc -c <got.bin) of 50000 bytes: $(head -c 300 "$3")"
+		diag "client: $(head -c 300 cli.err)"
 	fi
 }
 
@@ -69,7 +70,8 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 
 	# OpenSSL client sends the data, then close_notify (-no_ign_eof).
 	rm -f got.bin
-	in_b timeout 30 socat -u TCP-LISTEN:$((port + 2)),reuseaddr - >got.bin 2>srv.err &
+	# shut-none: socat -u would half-close at once (it never writes).
+	in_b timeout 30 socat -u TCP-LISTEN:$((port + 2)),reuseaddr,shut-none - >got.bin 2>srv.err &
 	srv=$!
 	wait_for 5 listening b $((port + 2))
 	in_a timeout 20 openssl s_client -quiet -no_ign_eof -tls1_2 -connect $B4:$((port + 2)) \
@@ -80,7 +82,7 @@ for c in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 
 	# GnuTLS client, the same.
 	rm -f got.bin
-	in_b timeout 30 socat -u TCP-LISTEN:$((port + 3)),reuseaddr - >got.bin 2>srv.err &
+	in_b timeout 30 socat -u TCP-LISTEN:$((port + 3)),reuseaddr,shut-none - >got.bin 2>srv.err &
 	srv=$!
 	wait_for 5 listening b $((port + 3))
 	in_a timeout 20 gnutls-cli -p $((port + 3)) $B4 --priority "$(prio $c)" \

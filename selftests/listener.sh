@@ -71,6 +71,7 @@ wait_for 5 listening b 7503
 expect 0 "^ok 100000" "accept() hands out children once secured" \
 	in_a env XFER_SRC=$A4B timeout 30 $XFER send $B4 7503 100000
 
+kill $(pids_of b xfer)
 check "no module reference left" \
 	wait_for 20 eval '[ "$(cat /sys/module/ktun/refcnt)" = "$refs" ]'
 done_testing
