@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Key installation: TCP_ULP "tls", then TLS_TX, then TLS_RX, with the
+ * Key installation: TCP_ULP "tls", our last flight, TLS_TX, TLS_RX, with the
  * owner kept out the whole time.
  *
  * Two tls facts shape this (see Documentation/design.md):
@@ -32,14 +32,28 @@ static void ktun_set_socket(struct sock *sk, struct socket *sock)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-static int ktun_tls_setup(struct sock *sk, struct tls_crypto_info *tx,
-			  struct tls_crypto_info *rx, unsigned int len)
+/*
+ * TCP_ULP "tls", our last handshake flight (@last, already encrypted by
+ * the daemon) as raw bytes, then TLS_TX and TLS_RX.  The ULP needs
+ * TCP_ESTABLISHED, and the peer, which waits for our Finished, can close
+ * only after the flight; the flight goes before TLS_TX, which with NIC
+ * offload (TLS_HW) marks where the records the device encrypts begin.  TX
+ * before RX: an RX-only window would corrupt reads.  Under TLS_BASE, in
+ * between, only the relay can send (the gate and SEND_SHUTDOWN keep the
+ * owner out).
+ */
+static int ktun_tls_setup(struct ktun_conn *conn, struct tls_crypto_info *tx,
+			  struct tls_crypto_info *rx, unsigned int len,
+			  const void *last, size_t last_len)
 {
+	struct sock *sk = conn->sk;
 	int err;
 
 	err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
 						 KERNEL_SOCKPTR("tls"), 3);
-	if (!err)	/* TX first: an RX-only window would corrupt reads */
+	if (!err)
+		err = ktun_relay_write(conn, last, last_len);
+	if (!err)
 		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_TX,
 							 KERNEL_SOCKPTR(tx), len);
 	if (!err)
@@ -49,12 +63,8 @@ static int ktun_tls_setup(struct sock *sk, struct tls_crypto_info *tx,
 }
 
 /*
- * Installs kTLS, then writes our last handshake flight (@last, already
- * encrypted by the daemon) as raw bytes, then publishes kTLS to the owner.
- * Writing the flight last means the peer cannot have sent application
- * data or a FIN yet (it waits for our Finished), and tls, which needs
- * TCP_ESTABLISHED, is set up before anything can change that.  Caller
- * holds conn->lock.
+ * Installs kTLS (ktun_tls_setup()), then publishes it to the owner.
+ * Caller holds conn->lock.
  */
 int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 		 struct tls_crypto_info *rx, unsigned int len,
@@ -77,19 +87,16 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	ktun_relay_detach(conn);
 	owner = sk->sk_socket;
 	ktun_set_socket(sk, standin);
-	err = ktun_tls_setup(sk, tx, rx, len);
+	err = ktun_tls_setup(conn, tx, rx, len, last, last_len);
 	conn->final_ops = READ_ONCE(standin->ops);
 	if (!err)
 		conn->owner_ops = ktun_record_ops(conn->final_ops);
 	ktun_set_socket(sk, owner);
 	standin->ops = NULL;	/* nothing to release: the sock is ours */
 	sock_release(standin);
-	if (!err)
-		ktun_tlsread_learn(conn->final_ops);
-	if (!err)
-		err = ktun_relay_write(conn, last, last_len);
 	if (err)
 		return err;
+	ktun_tlsread_learn(conn->final_ops);
 
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
