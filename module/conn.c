@@ -129,10 +129,13 @@ static void ktun_conn_fail_work(struct work_struct *work)
 	int err = READ_ONCE(conn->err) ?: ECONNRESET;
 
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
-		ktun_conn_reset(conn, err, why);
+		if (READ_ONCE(conn->sk->sk_state) != TCP_CLOSE)
+			ktun_conn_reset(conn, err, why);
 		mutex_lock(&conn->lock);
 		ktun_park_dispose(conn);	/* secured, not accepted */
 		mutex_unlock(&conn->lock);
+		if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
+			ktun_conn_unlink(conn);
 		ktun_conn_put(conn);
 		return;
 	}
@@ -303,6 +306,19 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 void ktun_conn_closed(struct ktun_conn *conn)
 {
 	set_bit(KTUN_CONN_F_CLOSED, &conn->flags);
+	/*
+	 * A secured child nobody accepted (the peer reset it) is ktun's to
+	 * close: it stays findable, for the work that closes it, or for the
+	 * accept() that meets it in the queue (ktun_gate_take()) and the
+	 * listener's sweep - which would otherwise hand out or forget a kTLS
+	 * socket without its connection.
+	 */
+	if (READ_ONCE(conn->req)) {
+		ktun_conn_fail_async(conn, ECONNRESET, "peer reset before accept");
+		return;
+	}
+	if (test_bit(KTUN_CONN_F_UNPARKED, &conn->flags) && !conn->sk->sk_socket)
+		return;
 	/* Pairs with ktun_conn_fail_locked(): one sees the other's bit. */
 	smp_mb__after_atomic();
 	if (test_bit(KTUN_CONN_F_FAILING, &conn->flags) ||

@@ -110,6 +110,7 @@ enum {
 	KTUN_CONN_F_REFUSED,	/* refused before its handshake: logged as such */
 	KTUN_CONN_F_COUNTED,	/* counts against the handshake limits */
 	KTUN_CONN_F_ORPHAN,	/* dequeued by an accept() before the hook ran */
+	KTUN_CONN_F_UNPARKED,	/* secured, back in the accept queue, not yet taken */
 };
 
 extern atomic_t ktun_live_conns;

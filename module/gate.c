@@ -423,6 +423,15 @@ static int ktun_gate_take(struct socket *sock, struct socket *newsock,
 		mutex_lock(&conn->lock);
 		/* Dequeued before the hook could hold it: ours now. */
 		claimed = test_and_clear_bit(KTUN_CONN_F_ORPHAN, &conn->flags);
+		/* Secured, back from park.c - unless the peer reset it since. */
+		if (test_and_clear_bit(KTUN_CONN_F_UNPARKED, &conn->flags) &&
+		    READ_ONCE(sk2->sk_state) == TCP_CLOSE) {
+			mutex_unlock(&conn->lock);
+			READ_ONCE(sk2->sk_prot)->close(sk2, 0);
+			ktun_conn_unlink(conn);
+			ktun_conn_put(conn);
+			return -EAGAIN;
+		}
 	}
 	ktun_gate_graft(sock, newsock, sk2, conn);
 	if (conn) {

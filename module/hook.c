@@ -294,10 +294,19 @@ static void ktun_hook_child(struct sock *sk)
 	if (!conn)
 		return;
 	if (IS_ERR(conn)) {
-		ktun_refuse_now(sk);
+		/* Out of its queue without a connection, or shut. */
+		if (!ktun_park_drop(sk))
+			ktun_refuse_now(sk);
 		return;
 	}
-	if (sk->sk_socket) {
+	if (sk_is_mptcp(sk)) {
+		/*
+		 * Left in MPTCP's queue (its own accept frees the MPTCP socket
+		 * with it), shut, and reset.
+		 */
+		ktun_refuse_now(sk);
+		why = KTUN_WHY_MPTCP;
+	} else if (sk->sk_socket) {
 		/* Accepted before it was established: server-side TCP Fast
 		 * Open on a listener ktun does not gate.  Nothing more may
 		 * reach its owner.
@@ -317,10 +326,15 @@ static void ktun_hook_child(struct sock *sk)
 		case KTUN_PARK_MISSING:
 			set_bit(KTUN_CONN_F_ORPHAN, &conn->flags);
 			break;
+		case KTUN_PARK_TAKEN:
+			/* No gated listener on the port: a plain accept() has
+			 * it, in this very instant.  Nothing may reach it.
+			 */
+			ktun_refuse_now(sk);
+			why = "accepted by a listener ktun does not gate";
+			break;
 		}
 	}
-	if (sk_is_mptcp(sk))
-		why = KTUN_WHY_MPTCP;
 	conn->orig_ops = ktun_gate_orig(sk);
 	ktun_conn_link(conn);
 	if (!why && !ktun_match_readable(conn))

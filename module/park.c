@@ -52,6 +52,7 @@
 #include <net/tcp.h>
 
 #include "conn.h"
+#include "ktun.h"
 #include "limits.h"
 #include "park.h"
 
@@ -161,9 +162,13 @@ static struct request_sock *ktun_park_take(struct sock *lsk, struct sock *child)
  * accept queue.  Every listener that can have made @child is hashed in
  * one of two listening buckets: the child's local address and port, or
  * the wildcard address (IPv4 and IPv6 wildcards hash alike, as do an
- * IPv4 address and its v4-mapped IPv6 form).
+ * IPv4 address and its v4-mapped IPv6 form).  The buckets are walked
+ * under RCU (listeners are freed after a grace period, SOCK_RCU_FREE):
+ * their locks are taken with bottom halves enabled elsewhere.  Sets
+ * @gated if any of the port's listeners is gated.  Caller has bottom
+ * halves disabled and holds rcu_read_lock().
  */
-static struct request_sock *ktun_park_find(struct sock *child)
+static struct request_sock *ktun_park_find(struct sock *child, bool *gated)
 {
 	struct inet_hashinfo *h = sock_net(child)->ipv4.tcp_death_row.hashinfo;
 	const struct net *net = sock_net(child);
@@ -178,6 +183,7 @@ static struct request_sock *ktun_park_find(struct sock *child)
 		hash[0] = ipv4_portaddr_hash(net, child->sk_rcv_saddr, port);
 	hash[1] = ipv4_portaddr_hash(net, htonl(INADDR_ANY), port);
 
+	*gated = false;
 	for (i = 0; i < 2 && !req; i++) {
 		struct inet_listen_hashbucket *ilb = inet_lhash2_bucket(h, hash[i]);
 		struct hlist_nulls_node *node;
@@ -185,24 +191,24 @@ static struct request_sock *ktun_park_find(struct sock *child)
 
 		if (i && (hash[1] & h->lhash2_mask) == (hash[0] & h->lhash2_mask))
 			break;
-		spin_lock(&ilb->lock);
-		sk_nulls_for_each(lsk, node, &ilb->nulls_head) {
+		sk_nulls_for_each_rcu(lsk, node, &ilb->nulls_head) {
 			if (!net_eq(sock_net(lsk), net) || lsk->sk_num != port)
 				continue;
+			*gated |= !!ktun_lsn_find(lsk);
 			req = ktun_park_take(lsk, child);
 			if (req)
 				break;
 		}
-		spin_unlock(&ilb->lock);
 	}
 	return req;
 }
 
 /*
  * A policy selected @child (conn->sk) as it became ESTABLISHED: take it
- * out of its listener's accept queue.  Softirq, the child locked; before
- * @conn is linked.  On anything but KTUN_PARK_MISSING the connection owns
- * the request, and with it the child, until accept() or dispose.
+ * out of its listener's accept queue.  The child is locked (softirq, or
+ * its backlog at release_sock()); before @conn is linked.  On HELD,
+ * UNGATED and FULL the connection owns the request, and with it the
+ * child, until accept() or dispose.
  */
 enum ktun_park ktun_park_child(struct ktun_conn *conn)
 {
@@ -210,13 +216,18 @@ enum ktun_park ktun_park_child(struct ktun_conn *conn)
 	struct ktun_listener *l;
 	struct request_sock *req;
 	enum ktun_park ret;
+	bool gated;
 
-	req = ktun_park_find(conn->sk);
-	if (!req)
-		return KTUN_PARK_MISSING;
-	conn->req = req;
 	ktun_limits_get(&lim);
+	local_bh_disable();
 	rcu_read_lock();
+	req = ktun_park_find(conn->sk, &gated);
+	if (!req) {
+		/* Some accept() has it: a gated one will claim it. */
+		ret = gated ? KTUN_PARK_MISSING : KTUN_PARK_TAKEN;
+		goto out;
+	}
+	conn->req = req;
 	l = ktun_lsn_find(req->rsk_listener);
 	ret = KTUN_PARK_UNGATED;
 	if (l) {
@@ -231,8 +242,58 @@ enum ktun_park ktun_park_child(struct ktun_conn *conn)
 		}
 		spin_unlock(&l->lock);
 	}
+out:
 	rcu_read_unlock();
+	local_bh_enable();
 	return ret;
+}
+
+/*
+ * Children taken out of their queue with no connection to carry them (no
+ * memory): a stack linked through the requests' dl_next, closed from a
+ * work item.
+ */
+static struct request_sock *ktun_park_dropped;
+
+static void ktun_park_drop_work(struct work_struct *work)
+{
+	struct request_sock *req = xchg(&ktun_park_dropped, NULL), *next;
+	struct sock *sk;
+
+	for (; req; req = next) {
+		next = req->dl_next;
+		sk = req->sk;
+		tcp_abort(sk, ECONNREFUSED);
+		READ_ONCE(sk->sk_prot)->close(sk, 0);
+		reqsk_put(req);
+	}
+}
+
+static DECLARE_WORK(ktun_park_drop_w, ktun_park_drop_work);
+
+/*
+ * A selected child ktun has no connection for: out of its queue, to be
+ * reset and closed - no accept() ever hands it out.  False if no queue
+ * holds it.  The child is locked, as for ktun_park_child().
+ */
+bool ktun_park_drop(struct sock *child)
+{
+	struct request_sock *req, *head;
+	bool gated;
+
+	local_bh_disable();
+	rcu_read_lock();
+	req = ktun_park_find(child, &gated);
+	rcu_read_unlock();
+	local_bh_enable();
+	if (!req)
+		return false;
+	do {
+		head = READ_ONCE(ktun_park_dropped);
+		req->dl_next = head;
+	} while (cmpxchg(&ktun_park_dropped, head, req) != head);
+	queue_work(ktun_wq, &ktun_park_drop_w);
+	return true;
 }
 
 /* Takes @conn off its listener's lists (under l->lock); the caller drops the list's reference. */
@@ -251,9 +312,8 @@ static void ktun_park_unlist(struct ktun_listener *l, struct ktun_conn *conn)
 void ktun_park_secured(struct ktun_conn *conn)
 {
 	struct ktun_listener *l;
-	struct sock *lsk;
-
 	bool ready = false;
+	struct sock *lsk;
 
 	lockdep_assert_held(&conn->lock);
 	if (!READ_ONCE(conn->req))
@@ -269,9 +329,17 @@ void ktun_park_secured(struct ktun_conn *conn)
 		}
 		spin_unlock_bh(&l->lock);
 	}
-	rcu_read_unlock();
+	/* Within RCU: accept() may take the child and the listener go. */
 	if (ready)
 		lsk->sk_data_ready(lsk);	/* wakes accept() and poll() */
+	rcu_read_unlock();
+	/*
+	 * The listener went while the keys went in: its close queued our
+	 * failure, which found us still handshaking and did nothing.  Now
+	 * that we are secure, it closes the child (ktun_conn_fail_work()).
+	 */
+	if (!ready)
+		ktun_conn_fail_async(conn, ECONNRESET, "listener closed");
 }
 
 /*
@@ -338,6 +406,7 @@ bool ktun_park_unpark(struct sock *lsk)
 			 * a child queued here is seen by that sweep.
 			 */
 			ktun_park_unlist(l, conn);
+			set_bit(KTUN_CONN_F_UNPARKED, &conn->flags);
 			spin_lock(&q->rskq_lock);
 			req->dl_next = q->rskq_accept_head;
 			WRITE_ONCE(q->rskq_accept_head, req);
@@ -389,8 +458,10 @@ static void ktun_park_sweep(struct sock *lsk)
 		conn = ktun_conn_lookup(req->sk);
 		if (!conn)
 			continue;
-		if (!READ_ONCE(conn->req) && ktun_park_unqueue(lsk, req)) {
+		if (test_bit(KTUN_CONN_F_UNPARKED, &conn->flags) &&
+		    ktun_park_unqueue(lsk, req)) {
 			WARN_ON_ONCE(cmpxchg(&conn->req, NULL, req));
+			clear_bit(KTUN_CONN_F_UNPARKED, &conn->flags);
 			ktun_conn_fail_async(conn, ECONNRESET, "listener closed");
 		}
 		ktun_conn_put(conn);

@@ -15,13 +15,15 @@ enum ktun_park {
 	KTUN_PARK_HELD,		/* out of a gated listener's queue: ours */
 	KTUN_PARK_UNGATED,	/* out of an ungated listener's queue: refuse */
 	KTUN_PARK_FULL,		/* its gated listener holds too many, or closes */
-	KTUN_PARK_MISSING,	/* in no queue: an accept() already took it */
+	KTUN_PARK_MISSING,	/* in no queue: an accept() took it, maybe a gated one */
+	KTUN_PARK_TAKEN,	/* in no queue, and the port has no gated listener */
 };
 
 int ktun_park_listen(struct sock *sk);
 void ktun_park_unlisten(struct sock *sk);
 bool ktun_park_is_gated(const struct sock *sk);
 enum ktun_park ktun_park_child(struct ktun_conn *conn);
+bool ktun_park_drop(struct sock *child);
 void ktun_park_secured(struct ktun_conn *conn);
 void ktun_park_dispose(struct ktun_conn *conn);
 bool ktun_park_unpark(struct sock *lsk);
