@@ -11,8 +11,10 @@
 . "$(dirname "$0")/netns_lib.sh"
 two_hosts
 
-in_a ktun policy add remote $B4 rport 7800 dir out peer-uri spiffe://example.org/b >/dev/null
-in_b ktun policy add remote $A4 lport 7800 dir in peer-uri spiffe://example.org/a >/dev/null
+# The probe takes its time while the handshake is held: a deadline well
+# past it (5 s could pass on a slow or debug kernel).
+in_a ktun policy add remote $B4 rport 7800 dir out timeout 60s peer-uri spiffe://example.org/b >/dev/null
+in_b ktun policy add remote $A4 lport 7800 dir in timeout 60s peer-uri spiffe://example.org/a >/dev/null
 in_b $XFER serve 7800 copy &
 wait_for 5 listening b 7800
 
