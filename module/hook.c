@@ -131,10 +131,11 @@ static void ktun_drop_rx(struct sock *sk)
 }
 
 /*
- * A socket a policy selects but ktun has no connection for (out of
- * memory, even the reserve): nothing may reach it.  Shut both ways, its
+ * A selected socket nothing may reach, at once: shut both ways, its
  * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
- * The socket is locked (the caller's connect(), or the softirq that
+ * The reset follows (ktun_conn_refuse()), or, with no connection to
+ * refuse (out of memory, even the reserve), the owner's close.  The
+ * socket is locked (the caller's connect(), or the softirq that
  * established a child, before the owner can read).
  */
 static void ktun_refuse_now(struct sock *sk)
@@ -142,6 +143,10 @@ static void ktun_refuse_now(struct sock *sk)
 	WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	ktun_drop_rx(sk);
+}
+
+static void ktun_warn_nomem(void)
+{
 	pr_warn_ratelimited("ktun: refusing a matched connection: out of memory\n");
 }
 
@@ -169,6 +174,7 @@ static void ktun_hook_connect(struct sock *sk)
 	if (IS_ERR(conn)) {
 		ktun_gate_refuse(sk->sk_socket);
 		ktun_refuse_now(sk);
+		ktun_warn_nomem();
 		return;
 	}
 	/* A socket with someone else's ops is not gated, only reset. */
@@ -297,6 +303,7 @@ static void ktun_hook_child(struct sock *sk)
 		/* Out of its queue without a connection, or shut. */
 		if (!ktun_park_drop(sk))
 			ktun_refuse_now(sk);
+		ktun_warn_nomem();
 		return;
 	}
 	if (sk_is_mptcp(sk)) {

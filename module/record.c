@@ -15,9 +15,8 @@
  *
  * The owner's side: the ops published to a process's socket are kTLS's
  * with recvmsg and splice_read wrapped (ktun_record_ops()), and with
- * close (and shutdown(SHUT_RDWR)) sending close_notify first, as TLS
- * wants;
- * getsockopt(SOL_TLS, TLS_TX/TLS_RX), which would hand out the traffic
+ * close and shutdown(SHUT_WR or SHUT_RDWR) sending close_notify first, as
+ * TLS wants; getsockopt(SOL_TLS, TLS_TX/TLS_RX), which would hand out the traffic
  * keys, is refused.
  * They hold a module reference, as the gate's do, so ktun stays loaded
  * while such a socket is open.  In-kernel readers (readsock.c, tlsread.c)
@@ -147,13 +146,14 @@ static int ktun_record_getsockopt(struct socket *sock, int level, int optname,
 }
 
 /*
- * TLS 1.2 has no half-close: a peer answers close_notify by closing at
- * once, dropping what it had still to send.  So shutdown(SHUT_WR), after
- * which the owner still reads, sends only the FIN; SHUT_RDWR ends both.
+ * Whatever ends the owner's sending ends its TLS stream with close_notify:
+ * a bare FIN reads as a truncation to a standard TLS peer (OpenSSL and
+ * GnuTLS fail the read).  After close_notify TLS 1.3 peers may still
+ * send, as TLS 1.2 stacks in practice let their owner do too.
  */
 static int ktun_record_shutdown(struct socket *sock, int how)
 {
-	if (how == SHUT_RDWR)
+	if (how == SHUT_WR || how == SHUT_RDWR)
 		ktun_record_close_notify(sock->sk);
 	return ktun_record_tls(sock)->shutdown(sock, how);
 }

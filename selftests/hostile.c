@@ -21,7 +21,8 @@
  *	which a capture must never show.
  *	OPT: defer (TCP_DEFER_ACCEPT: the child is established by a segment
  *	that carries data), tfo (TCP_FASTOPEN before listen()), reuseport,
- *	bind=ADDR, greet=TEXT (write TEXT on accept, before reading), mptcp
+ *	bind=ADDR, greet=TEXT (write TEXT once connected or accepted, before
+ *	reading), mptcp
  *	(an IPPROTO_MPTCP socket; also for "reader connect")
  *   hostile greet PORT TEXT [OPT...]
  *	accepts connections forever; writes TEXT on each and holds it open
@@ -254,10 +255,12 @@ static int cmd_reader(int argc, char **argv)
 		/* A refused connect() is an error, and no byte. */
 		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen))
 			return printf("never a byte: connect %s\n", ename(errno)), 0;
+		if (o.greet)
+			send(fd, o.greet, strlen(o.greet), MSG_NOSIGNAL);
 		return persistent_read(fd);
 	}
 	if (argc < 2 || strcmp(argv[0], "listen"))
-		return printf("usage: hostile reader connect HOST PORT [mptcp] | listen PORT [OPT...]\n"), 1;
+		return printf("usage: hostile reader connect HOST PORT [OPT...] | listen PORT [OPT...]\n"), 1;
 	parse_opts(argc - 2, argv + 2, &o);
 	lfd = tcp_listen(argv[1], &o);
 	printf("listening\n");

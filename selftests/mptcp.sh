@@ -32,15 +32,20 @@ check "MPTCP client selected by an owner-user policy: never a byte ($(head -n 1 
 check "... its subflow was refused, and the log says why" eval "klog | grep -q \
 	'connect .* -> $B4:7901 policy [0-9]*: refused: MPTCP subflow'"
 
-# An MPTCP server behind an inbound policy: its children are refused
-# before its accept() could take them.
+# An MPTCP server behind an inbound policy: its subflow is refused the
+# moment it is established, before MPTCP moves a byte of it to the MPTCP
+# socket.  That socket stays in MPTCP's own queue (freeing it is MPTCP's
+# accept()), so the server may accept it - closed, and empty: the
+# client's greeting, sent at once, never reaches it.
 in_b ktun policy add remote $A4 lport 7902 dir in peer-uri spiffe://example.org/a >/dev/null
 in_b $H reader listen 7902 mptcp >r2.out 2>&1 &
 wait_for 5 grep -q listening r2.out
-in_a $H reader connect $B4 7902 mptcp >/dev/null 2>&1
+in_a $H reader connect $B4 7902 mptcp greet=KTUN-PEER-PLAIN >c2.out 2>&1
 check "MPTCP server behind an inbound policy: the subflow is refused" \
 	wait_for 20 eval "klog | grep -q 'accept .*:7902 -> .* refused: MPTCP subflow'"
-same "... and the server accepted nothing" listening "$(cat r2.out)"
+check "... the client never got a byte ($(head -n 1 c2.out))" grep -q '^never a byte' c2.out
+check "... and the server never read its greeting ($(tr '\n' ' ' <r2.out))" \
+	eval '! grep -q "^got" r2.out'
 
 capture_stop
 same "capture: nothing the refused owners wrote left" 0 "$(grep -c KTUN-OWNER-SENT m.pcap)"

@@ -236,6 +236,12 @@ static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
 	mbedtls_ssl_conf_ciphersuites(conf, c->suites[mask]);
 	/* Mutual authentication; the server default would be NONE. */
 	mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	/*
+	 * What a peer makes us parse is bounded by mbedTLS: its chain comes
+	 * in one Certificate message, which must fit the input buffer
+	 * (MBEDTLS_SSL_IN_CONTENT_LEN, 16 KiB in Debian's build), and is
+	 * verified to at most MBEDTLS_X509_MAX_INTERMEDIATE_CA links.
+	 */
 	mbedtls_ssl_conf_ca_chain(conf, &c->ca, NULL);
 	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &c->drbg);
 	mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
