@@ -206,9 +206,9 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 
 /*
  * Publishes @conn in the tables and arms its deadline.  A connection over
- * one of the handshake limits (limits.c), or whose policy went away
- * meanwhile, is linked all the same - the gate and the hooks must find it
- * - and refused at once.  Any context.
+ * one of the handshake limits (limits.c), selected by a require policy
+ * only, or whose policy went away meanwhile, is linked all the same - the
+ * gate and the hooks must find it - and refused at once.  Any context.
  */
 void ktun_conn_link(struct ktun_conn *conn)
 {
@@ -229,7 +229,12 @@ void ktun_conn_link(struct ktun_conn *conn)
 	spin_lock(&ktun_conn_hash_lock);
 	hash_add_rcu(ktun_conn_hash, &conn->hnode, (unsigned long)conn->sk);
 	spin_unlock(&ktun_conn_hash_lock);
-	err = ktun_limits_take(kn, conn, &why);
+	if (conn->policy->action == KTUN_ACTION_REQUIRE) {
+		why = KTUN_WHY_REQUIRED;
+		err = -EPERM;
+	} else {
+		err = ktun_limits_take(kn, conn, &why);
+	}
 	spin_unlock_bh(&kn->conn_lock);
 
 	if (ktun_conn_get(conn) &&
@@ -241,14 +246,12 @@ void ktun_conn_link(struct ktun_conn *conn)
 		return;
 	}
 	/*
-	 * A policy deleted after our match but before we joined the table
+	 * A policy removed after our match but before we joined the table
 	 * was swept (ktun_conn_fail_net) without us: its unlink precedes
 	 * that sweep's conn_lock, so we see it gone here.
 	 */
-	rcu_read_lock();
-	if (!ktun_policy_find(kn, conn->policy_id))
+	if (READ_ONCE(conn->policy->removed))
 		ktun_conn_fail_async(conn, ECONNRESET, KTUN_WHY_POLICY_GONE);
-	rcu_read_unlock();
 }
 
 /*
@@ -514,9 +517,9 @@ void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
 
 /*
  * Fails the handshakes of @net that @f selects: those of daemon @portid
- * (or not yet started) for KTUN_FAIL_DAEMON, of policy @id for
- * KTUN_FAIL_POLICY, all of them for KTUN_FAIL_ALL.  For the last two,
- * secure kernel-owned connections are reset as well.
+ * (or not yet started) for KTUN_FAIL_DAEMON, of policies taken off the
+ * table for KTUN_FAIL_REMOVED, all of them for KTUN_FAIL_ALL.  For the
+ * last two, secure kernel-owned connections are reset as well.
  */
 void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			int err, const char *why)
@@ -536,7 +539,7 @@ void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 		if (f == KTUN_FAIL_DAEMON && READ_ONCE(conn->started) &&
 		    READ_ONCE(conn->daemon_portid) != id)
 			continue;
-		if (f == KTUN_FAIL_POLICY && conn->policy_id != id)
+		if (f == KTUN_FAIL_REMOVED && !READ_ONCE(conn->policy->removed))
 			continue;
 		ktun_conn_fail_async(conn, err, why);
 	}

@@ -137,7 +137,8 @@ void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
 #define KTUN_WHY_POLICY_GONE	"policy removed"
-enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_POLICY };
+#define KTUN_WHY_REQUIRED	"no policy secures it (a require policy selects it)"
+enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_REMOVED };
 void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			int err, const char *why);
 void ktun_conn_drain_net(struct net *net);

@@ -11,6 +11,7 @@
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -25,7 +26,14 @@
  */
 struct ktun_net {
 	struct mutex lock;		/* writers of the policy fields */
-	struct list_head policies;	/* most specific first, RCU */
+	/*
+	 * @policies: most specific first, read under RCU.  Every change of
+	 * it is one write section of @policies_seq (under @lock, BH off), so
+	 * a lookup that raced one walks again and never sees a replaced
+	 * policy gone before its replacement is in.
+	 */
+	struct list_head policies;
+	seqcount_t policies_seq;
 	u32 n_policies;
 	u32 next_id;
 	u32 genid;			/* bumped on every change, for dumps */

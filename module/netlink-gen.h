@@ -11,8 +11,11 @@
 
 #include <uapi/linux/ktun.h>
 
+/* Common nested types */
+extern const struct nla_policy ktun_policy_entry_nl_policy[KTUN_A_POLICY_ACTION + 1];
+
 /* Ops table for ktun */
-extern const struct genl_split_ops ktun_nl_ops[12];
+extern const struct genl_split_ops ktun_nl_ops[13];
 
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -26,6 +29,7 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_hs_done_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int ktun_nl_policy_load_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	KTUN_NLGRP_MONITOR,

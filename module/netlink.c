@@ -60,13 +60,14 @@ static int ktun_nl_no_attrs(const struct nlmsghdr *nlh,
 	return 0;
 }
 
-static int ktun_nl_get_family(struct genl_info *info, u16 *family)
+static int ktun_nl_get_family(struct nlattr **tb, struct netlink_ext_ack *extack,
+			      u16 *family)
 {
-	struct nlattr *attr = info->attrs[KTUN_A_POLICY_FAMILY];
+	struct nlattr *attr = tb[KTUN_A_POLICY_FAMILY];
 
 	*family = attr ? nla_get_u16(attr) : AF_UNSPEC;
 	if (*family != AF_UNSPEC && *family != AF_INET && *family != AF_INET6) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr, "unsupported address family");
+		NL_SET_ERR_MSG_ATTR(extack, attr, "unsupported address family");
 		return -EAFNOSUPPORT;
 	}
 	return 0;
@@ -76,21 +77,21 @@ static int ktun_nl_get_family(struct genl_info *info, u16 *family)
  * Reads the address held in @a4 or @a6 and settles @family from it.
  * Returns 1 if an address was given, 0 if not, or a negative errno.
  */
-static int ktun_nl_get_addr(struct genl_info *info, int a4, int a6,
-			    u16 *family, union ktun_addr *addr)
+static int ktun_nl_get_addr(struct nlattr **tb, struct netlink_ext_ack *extack,
+			    int a4, int a6, u16 *family, union ktun_addr *addr)
 {
-	struct nlattr *v4 = info->attrs[a4], *v6 = info->attrs[a6];
+	struct nlattr *v4 = tb[a4], *v6 = tb[a6];
 	u16 fam = v4 ? AF_INET : AF_INET6;
 
 	if (!v4 && !v6)
 		return 0;
 	if (v4 && v6) {
-		NL_SET_ERR_MSG_ATTR(info->extack, v6,
+		NL_SET_ERR_MSG_ATTR(extack, v6,
 				    "both an IPv4 and an IPv6 address given");
 		return -EINVAL;
 	}
 	if (*family && *family != fam) {
-		NL_SET_ERR_MSG_ATTR(info->extack, v4 ?: v6,
+		NL_SET_ERR_MSG_ATTR(extack, v4 ?: v6,
 				    "address does not match the address family");
 		return -EINVAL;
 	}
@@ -112,17 +113,18 @@ static bool ktun_prefix_is_masked(u16 family, const struct ktun_prefix *pfx)
 	return ipv6_addr_equal(&masked, &pfx->addr.ip6);
 }
 
-static int ktun_nl_get_prefix(struct genl_info *info, int a4, int a6,
-			      int alen, u16 *family, struct ktun_prefix *pfx)
+static int ktun_nl_get_prefix(struct nlattr **tb, struct netlink_ext_ack *extack,
+			      int a4, int a6, int alen, u16 *family,
+			      struct ktun_prefix *pfx)
 {
-	struct nlattr *len_attr = info->attrs[alen];
+	struct nlattr *len_attr = tb[alen];
 	unsigned int max;
 	int ret;
 
-	ret = ktun_nl_get_addr(info, a4, a6, family, &pfx->addr);
+	ret = ktun_nl_get_addr(tb, extack, a4, a6, family, &pfx->addr);
 	if (ret <= 0) {
 		if (!ret && len_attr) {
-			NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+			NL_SET_ERR_MSG_ATTR(extack, len_attr,
 					    "prefix length without an address");
 			return -EINVAL;
 		}
@@ -131,26 +133,26 @@ static int ktun_nl_get_prefix(struct genl_info *info, int a4, int a6,
 	max = *family == AF_INET ? 32 : 128;
 	pfx->len = len_attr ? nla_get_u8(len_attr) : max;
 	if (pfx->len > max) {
-		NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+		NL_SET_ERR_MSG_ATTR(extack, len_attr,
 				    "prefix length too long for the address family");
 		return -EINVAL;
 	}
 	if (!ktun_prefix_is_masked(*family, pfx)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[a4] ?: info->attrs[a6],
+		NL_SET_ERR_MSG_ATTR(extack, tb[a4] ?: tb[a6],
 				    "address has bits set past the prefix length");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int ktun_nl_get_ports(struct genl_info *info, int amin, int amax,
-			     struct ktun_ports *r)
+static int ktun_nl_get_ports(struct nlattr **tb, struct netlink_ext_ack *extack,
+			     int amin, int amax, struct ktun_ports *r)
 {
-	struct nlattr *lo = info->attrs[amin], *hi = info->attrs[amax];
+	struct nlattr *lo = tb[amin], *hi = tb[amax];
 
 	if (!lo) {
 		if (hi) {
-			NL_SET_ERR_MSG_ATTR(info->extack, hi,
+			NL_SET_ERR_MSG_ATTR(extack, hi,
 					    "port range end without a start");
 			return -EINVAL;
 		}
@@ -159,7 +161,7 @@ static int ktun_nl_get_ports(struct genl_info *info, int amin, int amax,
 	r->min = nla_get_u16(lo);
 	r->max = hi ? nla_get_u16(hi) : r->min;
 	if (r->max < r->min) {
-		NL_SET_ERR_MSG_ATTR(info->extack, hi, "inverted port range");
+		NL_SET_ERR_MSG_ATTR(extack, hi, "inverted port range");
 		return -EINVAL;
 	}
 	return 0;
@@ -171,12 +173,20 @@ static bool ktun_nl_is_ident(const struct nlattr *attr)
 	       nla_type(attr) == KTUN_A_POLICY_PEER_DNS;
 }
 
-static int ktun_nl_count_idents(struct genl_info *info)
+/* A policy's attributes: a request's, or one nest of policy-load's. */
+struct ktun_nl_attrs {
+	struct nlattr **tb;
+	const struct nlattr *head;	/* all of them, for the multi-attrs */
+	int len;
+	struct netlink_ext_ack *extack;
+};
+
+static int ktun_nl_count_idents(const struct ktun_nl_attrs *a)
 {
 	const struct nlattr *attr;
 	int rem, n = 0;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+	nla_for_each_attr(attr, a->head, a->len, rem)
 		n += ktun_nl_is_ident(attr);
 	return n;
 }
@@ -211,69 +221,142 @@ static int ktun_nl_get_ident(const struct nlattr *attr, struct ktun_ident *id,
 	return 0;
 }
 
-static int ktun_nl_get_idents(struct genl_info *info, struct ktun_policy *p)
+static int ktun_nl_get_idents(const struct ktun_nl_attrs *a,
+			      struct ktun_policy *p)
 {
 	const struct nlattr *attr;
 	unsigned int i = 0;
 	int rem, err;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+	nla_for_each_attr(attr, a->head, a->len, rem) {
 		if (!ktun_nl_is_ident(attr))
 			continue;
-		err = ktun_nl_get_ident(attr, &p->idents[i++], info->extack);
+		err = ktun_nl_get_ident(attr, &p->idents[i++], a->extack);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int ktun_nl_get_selectors(struct genl_info *info, struct ktun_policy *p)
+static int ktun_nl_get_selectors(const struct ktun_nl_attrs *a,
+				 struct ktun_policy *p)
 {
-	struct nlattr **attrs = info->attrs;
+	struct nlattr **tb = a->tb;
 
-	p->direction = attrs[KTUN_A_POLICY_DIRECTION] ?
-		nla_get_u8(attrs[KTUN_A_POLICY_DIRECTION]) : KTUN_DIRECTION_BOTH;
-	p->owner = attrs[KTUN_A_POLICY_OWNER] ?
-		nla_get_u8(attrs[KTUN_A_POLICY_OWNER]) : KTUN_OWNER_ANY;
-	p->ciphers = attrs[KTUN_A_POLICY_CIPHERS] ?
-		nla_get_u32(attrs[KTUN_A_POLICY_CIPHERS]) : KTUN_CIPHERS_ALL;
-	p->hs_timeout_ms = attrs[KTUN_A_POLICY_HS_TIMEOUT_MS] ?
-		nla_get_u32(attrs[KTUN_A_POLICY_HS_TIMEOUT_MS]) :
+	p->direction = tb[KTUN_A_POLICY_DIRECTION] ?
+		nla_get_u8(tb[KTUN_A_POLICY_DIRECTION]) : KTUN_DIRECTION_BOTH;
+	p->owner = tb[KTUN_A_POLICY_OWNER] ?
+		nla_get_u8(tb[KTUN_A_POLICY_OWNER]) : KTUN_OWNER_ANY;
+	p->ciphers = tb[KTUN_A_POLICY_CIPHERS] ?
+		nla_get_u32(tb[KTUN_A_POLICY_CIPHERS]) : KTUN_CIPHERS_ALL;
+	p->hs_timeout_ms = tb[KTUN_A_POLICY_HS_TIMEOUT_MS] ?
+		nla_get_u32(tb[KTUN_A_POLICY_HS_TIMEOUT_MS]) :
 		KTUN_HS_TIMEOUT_MS_DEFAULT;
 	if (!p->ciphers) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KTUN_A_POLICY_CIPHERS],
+		NL_SET_ERR_MSG_ATTR(a->extack, tb[KTUN_A_POLICY_CIPHERS],
 				    "empty cipher set");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int ktun_nl_parse_policy(struct genl_info *info, struct ktun_policy *p)
+static int ktun_nl_parse_policy(const struct ktun_nl_attrs *a,
+				struct ktun_policy *p)
 {
+	struct nlattr **tb = a->tb;
 	int err;
 
-	err = ktun_nl_get_family(info, &p->family);
+	err = ktun_nl_get_family(tb, a->extack, &p->family);
 	if (!err)
-		err = ktun_nl_get_prefix(info, KTUN_A_POLICY_REMOTE_IPV4,
+		err = ktun_nl_get_prefix(tb, a->extack, KTUN_A_POLICY_REMOTE_IPV4,
 					 KTUN_A_POLICY_REMOTE_IPV6,
 					 KTUN_A_POLICY_REMOTE_PREFIX_LEN,
 					 &p->family, &p->remote);
 	if (!err)
-		err = ktun_nl_get_prefix(info, KTUN_A_POLICY_LOCAL_IPV4,
+		err = ktun_nl_get_prefix(tb, a->extack, KTUN_A_POLICY_LOCAL_IPV4,
 					 KTUN_A_POLICY_LOCAL_IPV6,
 					 KTUN_A_POLICY_LOCAL_PREFIX_LEN,
 					 &p->family, &p->local);
 	if (!err)
-		err = ktun_nl_get_ports(info, KTUN_A_POLICY_REMOTE_PORT_MIN,
+		err = ktun_nl_get_ports(tb, a->extack, KTUN_A_POLICY_REMOTE_PORT_MIN,
 					KTUN_A_POLICY_REMOTE_PORT_MAX, &p->rport);
 	if (!err)
-		err = ktun_nl_get_ports(info, KTUN_A_POLICY_LOCAL_PORT_MIN,
+		err = ktun_nl_get_ports(tb, a->extack, KTUN_A_POLICY_LOCAL_PORT_MIN,
 					KTUN_A_POLICY_LOCAL_PORT_MAX, &p->lport);
 	if (!err)
-		err = ktun_nl_get_selectors(info, p);
+		err = ktun_nl_get_selectors(a, p);
 	if (!err)
-		err = ktun_nl_get_idents(info, p);
+		err = ktun_nl_get_idents(a, p);
 	return err;
+}
+
+/* A require policy only selects: what a handshake would use is refused. */
+static int ktun_nl_check_require(const struct ktun_nl_attrs *a, int n_idents)
+{
+	static const int unused[] = {
+		KTUN_A_POLICY_CIPHERS, KTUN_A_POLICY_HS_TIMEOUT_MS,
+	};
+	unsigned int i;
+
+	if (n_idents) {
+		NL_SET_ERR_MSG_MOD(a->extack,
+				   "a require policy takes no peer identities");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(unused); i++) {
+		if (a->tb[unused[i]]) {
+			NL_SET_ERR_MSG_ATTR(a->extack, a->tb[unused[i]],
+					    "a require policy takes no cipher or deadline");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int ktun_nl_check_idents(const struct ktun_nl_attrs *a, int n)
+{
+	if (!n) {
+		NL_SET_ERR_ATTR_MISS(a->extack, NULL, KTUN_A_POLICY_PEER_URI);
+		NL_SET_ERR_MSG_MOD(a->extack,
+				   "a policy needs at least one peer-uri or peer-dns");
+		return -EINVAL;
+	}
+	if (n > KTUN_MAX_IDENTS) {
+		NL_SET_ERR_MSG_FMT_MOD(a->extack, "more than %d peer identities",
+				       KTUN_MAX_IDENTS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The policy @a describes, allocated, or an ERR_PTR (extack set). */
+static struct ktun_policy *ktun_nl_policy_from(const struct ktun_nl_attrs *a)
+{
+	struct nlattr *act = a->tb[KTUN_A_POLICY_ACTION];
+	u8 action = act ? nla_get_u8(act) : KTUN_ACTION_SECURE;
+	int n = ktun_nl_count_idents(a), err;
+	struct ktun_policy *p;
+
+	err = action == KTUN_ACTION_REQUIRE ? ktun_nl_check_require(a, n) :
+					      ktun_nl_check_idents(a, n);
+	if (err)
+		return ERR_PTR(err);
+	p = ktun_policy_alloc(n);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->action = action;
+	err = ktun_nl_parse_policy(a, p);
+	if (err) {
+		ktun_policy_free(p);
+		return ERR_PTR(err);
+	}
+	return p;
+}
+
+/* Does @p select connections ktun_hook_kernel_listeners() must gate for? */
+static bool ktun_nl_inbound(const struct ktun_policy *p)
+{
+	return p->direction != KTUN_DIRECTION_OUT && p->owner != KTUN_OWNER_USER;
 }
 
 static int ktun_nl_put_prefix(struct sk_buff *msg, u16 family,
@@ -308,8 +391,7 @@ static int ktun_nl_put_policy_attrs(struct sk_buff *msg,
 	    nla_put_u16(msg, KTUN_A_POLICY_FAMILY, p->family) ||
 	    nla_put_u8(msg, KTUN_A_POLICY_DIRECTION, p->direction) ||
 	    nla_put_u8(msg, KTUN_A_POLICY_OWNER, p->owner) ||
-	    nla_put_u32(msg, KTUN_A_POLICY_CIPHERS, p->ciphers) ||
-	    nla_put_u32(msg, KTUN_A_POLICY_HS_TIMEOUT_MS, p->hs_timeout_ms) ||
+	    nla_put_u8(msg, KTUN_A_POLICY_ACTION, p->action) ||
 	    ktun_nl_put_prefix(msg, p->family, &p->remote,
 			       KTUN_A_POLICY_REMOTE_IPV4, KTUN_A_POLICY_REMOTE_IPV6,
 			       KTUN_A_POLICY_REMOTE_PREFIX_LEN) ||
@@ -320,6 +402,11 @@ static int ktun_nl_put_policy_attrs(struct sk_buff *msg,
 			      KTUN_A_POLICY_REMOTE_PORT_MAX) ||
 	    ktun_nl_put_ports(msg, &p->lport, KTUN_A_POLICY_LOCAL_PORT_MIN,
 			      KTUN_A_POLICY_LOCAL_PORT_MAX))
+		return -EMSGSIZE;
+	/* A require policy has no handshake to shape. */
+	if (p->action == KTUN_ACTION_SECURE &&
+	    (nla_put_u32(msg, KTUN_A_POLICY_CIPHERS, p->ciphers) ||
+	     nla_put_u32(msg, KTUN_A_POLICY_HS_TIMEOUT_MS, p->hs_timeout_ms)))
 		return -EMSGSIZE;
 	for (i = 0; i < p->n_idents; i++)
 		if (nla_put_string(msg, p->idents[i].type, p->idents[i].name))
@@ -342,54 +429,70 @@ static int ktun_nl_reply_policy(struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
+static void ktun_nl_no_such_policy(struct genl_info *info)
+{
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KTUN_A_POLICY_ID],
+			    "no policy with this id");
+}
+
+static void ktun_nl_table_full(struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG_FMT_MOD(extack, "policy table full (%d policies)",
+			       KTUN_MAX_POLICIES);
+}
+
+/* Handshakes of removed policies would otherwise finish unchecked. */
+static void ktun_nl_removed(struct net *net)
+{
+	ktun_conn_fail_net(net, KTUN_FAIL_REMOVED, 0, ECONNRESET,
+			   KTUN_WHY_POLICY_GONE);
+}
+
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ktun_nl_attrs a = {
+		.tb = info->attrs,
+		.head = nlmsg_attrdata(info->nlhdr, GENL_HDRLEN),
+		.len = nlmsg_attrlen(info->nlhdr, GENL_HDRLEN),
+		.extack = info->extack,
+	};
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct nlattr *id = info->attrs[KTUN_A_POLICY_ID];
 	struct ktun_policy *p;
 	struct sk_buff *msg;
 	bool inbound;
-	int n, err;
+	int err;
 
-	n = ktun_nl_count_idents(info);
-	if (!n) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KTUN_A_POLICY_PEER_URI);
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "a policy needs at least one peer-uri or peer-dns");
-		return -EINVAL;
-	}
-	if (n > KTUN_MAX_IDENTS) {
-		NL_SET_ERR_MSG_FMT_MOD(info->extack, "more than %d peer identities",
-				       KTUN_MAX_IDENTS);
-		return -EINVAL;
-	}
-	p = ktun_policy_alloc(n);
+	p = ktun_nl_policy_from(&a);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
-	err = -ENOMEM;
-	if (!p || !msg)
-		goto err_free;
-	err = ktun_nl_parse_policy(info, p);
-	if (err)
-		goto err_free;
-
+	if (!msg) {
+		ktun_policy_free(p);
+		return -ENOMEM;
+	}
 	mutex_lock(&kn->lock);
-	err = ktun_policy_insert(kn, p);
+	if (id)
+		err = ktun_policy_replace(kn, nla_get_u32(id), p);
+	else
+		err = ktun_policy_insert(kn, p);
 	if (err) {
 		mutex_unlock(&kn->lock);
-		NL_SET_ERR_MSG_FMT_MOD(info->extack, "policy table full (%d policies)",
-				       KTUN_MAX_POLICIES);
-		goto err_free;
+		if (err == -ENOENT)
+			ktun_nl_no_such_policy(info);
+		else
+			ktun_nl_table_full(info->extack);
+		nlmsg_free(msg);
+		ktun_policy_free(p);
+		return err;
 	}
-	inbound = p->direction != KTUN_DIRECTION_OUT && p->owner != KTUN_OWNER_USER;
+	inbound = ktun_nl_inbound(p);
 	err = ktun_nl_reply_policy(info, p, msg);
 	mutex_unlock(&kn->lock);
+	if (id)
+		ktun_nl_removed(genl_info_net(info));
 	if (inbound)
 		ktun_hook_kernel_listeners(genl_info_net(info));
-	return err;
-
-err_free:
-	nlmsg_free(msg);
-	if (p)
-		ktun_policy_free(p);
 	return err;
 }
 
@@ -399,12 +502,6 @@ static int ktun_nl_get_id(struct genl_info *info, u32 *id)
 		return -EINVAL;
 	*id = nla_get_u32(info->attrs[KTUN_A_POLICY_ID]);
 	return 0;
-}
-
-static void ktun_nl_no_such_policy(struct genl_info *info)
-{
-	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KTUN_A_POLICY_ID],
-			    "no policy with this id");
 }
 
 int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -423,9 +520,7 @@ int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 		ktun_nl_no_such_policy(info);
 		return err;
 	}
-	/* Its handshakes in flight would otherwise finish unchecked. */
-	ktun_conn_fail_net(genl_info_net(info), KTUN_FAIL_POLICY, id,
-			   ECONNRESET, KTUN_WHY_POLICY_GONE);
+	ktun_nl_removed(genl_info_net(info));
 	return 0;
 }
 
@@ -506,19 +601,90 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Without an action, the secure policies: require ones stay, as a net. */
 int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	struct nlattr *act = info->attrs[KTUN_A_POLICY_ACTION];
+
+	mutex_lock(&kn->lock);
+	ktun_policy_flush(kn, act ? nla_get_u8(act) : KTUN_ACTION_SECURE);
+	mutex_unlock(&kn->lock);
+	ktun_nl_removed(genl_info_net(info));
+	return 0;
+}
+
+/* Frees the policies on @table (never published). */
+static void ktun_nl_free_table(struct list_head *table)
+{
+	struct ktun_policy *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, table, list)
+		ktun_policy_free(p);
+}
+
+/*
+ * Parses every policy of a policy-load request onto @table; on an error
+ * the extack names the policy (its nest) and what is wrong in it.
+ */
+static int ktun_nl_parse_table(struct genl_info *info, struct list_head *table,
+			       unsigned int *n, bool *inbound)
+{
+	struct nlattr *tb[KTUN_A_POLICY_ACTION + 1];
+	const struct nlattr *nest;
+	struct ktun_policy *p;
+	int rem, err;
+
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
+		struct ktun_nl_attrs a = {
+			.tb = tb, .head = nla_data(nest), .len = nla_len(nest),
+			.extack = info->extack,
+		};
+
+		if (nla_type(nest) != KTUN_A_POLICY_TABLE_POLICY)
+			continue;
+		if (++*n > KTUN_MAX_POLICIES) {
+			ktun_nl_table_full(info->extack);
+			return -ENOSPC;
+		}
+		err = nla_parse_nested(tb, KTUN_A_POLICY_ACTION, nest,
+				       ktun_policy_entry_nl_policy, info->extack);
+		p = err ? ERR_PTR(err) : ktun_nl_policy_from(&a);
+		if (IS_ERR(p)) {
+			if (!info->extack->bad_attr)
+				NL_SET_BAD_ATTR(info->extack, nest);
+			return PTR_ERR(p);
+		}
+		*inbound |= ktun_nl_inbound(p);
+		list_add_tail(&p->list, table);
+	}
+	return 0;
+}
+
+int ktun_nl_policy_load_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
+	bool inbound = false;
+	LIST_HEAD(table);
+	unsigned int n = 0;
 	int err;
 
-	err = ktun_nl_no_attrs(info->nlhdr, info->extack);
-	if (err)
+	err = ktun_nl_parse_table(info, &table, &n, &inbound);
+	if (err) {
+		ktun_nl_free_table(&table);
 		return err;
+	}
 	mutex_lock(&kn->lock);
-	ktun_policy_flush(kn);
+	err = ktun_policy_load(kn, &table, n);
 	mutex_unlock(&kn->lock);
-	ktun_conn_fail_net(genl_info_net(info), KTUN_FAIL_ALL, 0, ECONNRESET,
-			   KTUN_WHY_POLICY_GONE);
+	if (err) {
+		ktun_nl_table_full(info->extack);
+		ktun_nl_free_table(&table);
+		return err;
+	}
+	ktun_nl_removed(genl_info_net(info));
+	if (inbound)
+		ktun_hook_kernel_listeners(genl_info_net(info));
 	return 0;
 }
 
@@ -527,15 +693,15 @@ static int ktun_nl_parse_tuple(struct genl_info *info, struct ktun_tuple *t)
 	struct nlattr **attrs = info->attrs;
 	int ret;
 
-	ret = ktun_nl_get_family(info, &t->family);
+	ret = ktun_nl_get_family(attrs, info->extack, &t->family);
 	if (ret)
 		return ret;
-	ret = ktun_nl_get_addr(info, KTUN_A_POLICY_REMOTE_IPV4,
+	ret = ktun_nl_get_addr(attrs, info->extack, KTUN_A_POLICY_REMOTE_IPV4,
 			       KTUN_A_POLICY_REMOTE_IPV6, &t->family, &t->remote);
 	if (ret < 0)
 		return ret;
 	t->has_remote = ret;
-	ret = ktun_nl_get_addr(info, KTUN_A_POLICY_LOCAL_IPV4,
+	ret = ktun_nl_get_addr(attrs, info->extack, KTUN_A_POLICY_LOCAL_IPV4,
 			       KTUN_A_POLICY_LOCAL_IPV6, &t->family, &t->local);
 	if (ret < 0)
 		return ret;

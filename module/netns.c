@@ -19,6 +19,7 @@ static int __net_init ktun_net_init(struct net *net)
 
 	mutex_init(&kn->lock);
 	INIT_LIST_HEAD(&kn->policies);
+	seqcount_init(&kn->policies_seq);
 	spin_lock_init(&kn->conn_lock);
 	INIT_LIST_HEAD(&kn->conns);
 	hash_init(kn->sources);
@@ -38,7 +39,7 @@ static void __net_exit ktun_net_pre_exit(struct net *net)
 	struct ktun_net *kn = ktun_pernet(net);
 
 	mutex_lock(&kn->lock);
-	ktun_policy_flush(kn);
+	ktun_policy_flush(kn, 0);
 	mutex_unlock(&kn->lock);
 	ktun_conn_drain_net(net);
 }
@@ -54,7 +55,7 @@ static void __net_exit ktun_net_exit(struct net *net)
 
 	ktun_conn_drain_net(net);
 	mutex_lock(&kn->lock);
-	ktun_policy_flush(kn);
+	ktun_policy_flush(kn, 0);
 	mutex_unlock(&kn->lock);
 	mutex_destroy(&kn->lock);
 	ktun_limits_net_exit(kn);

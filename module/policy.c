@@ -8,7 +8,12 @@
  * length, local prefix length, remote port range width (narrower wins),
  * local port range width, a definite direction over "both", a definite
  * owner over "any", and a definite address family over "any".  Policies
- * that tie keep insertion order: the older policy wins.
+ * that tie keep insertion order: the older policy wins.  A secure policy
+ * wins over any require policy (ktun_policy_lookup()).
+ *
+ * Writers hold kn->lock and change the list only inside one
+ * kn->policies_seq write section per operation (ktun_policy_write_begin()),
+ * so a replace or a load is one step for lookups.
  */
 #include <linux/inetdevice.h>
 #include <linux/slab.h>
@@ -90,20 +95,34 @@ static int ktun_policy_cmp(const struct ktun_policy *a,
 	return ktun_policy_definite(a) - ktun_policy_definite(b);
 }
 
-int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p)
+/* Lookups in softirq may not spin on a writer they interrupted: BH off. */
+static void ktun_policy_write_begin(struct ktun_net *kn)
 {
-	struct ktun_policy *pos;
-
 	lockdep_assert_held(&kn->lock);
+	local_bh_disable();
+	write_seqcount_begin(&kn->policies_seq);
+}
 
-	if (kn->n_policies >= KTUN_MAX_POLICIES)
-		return -ENOSPC;
-	/* Ids are never reused while the namespace lives (u32 cannot wrap
-	 * under the table cap in any realistic lifetime; skip 0 if it does).
-	 */
+static void ktun_policy_write_end(struct ktun_net *kn)
+{
+	write_seqcount_end(&kn->policies_seq);
+	local_bh_enable();
+	kn->genid++;
+}
+
+/* Ids are never reused while the namespace lives (u32 cannot wrap under
+ * the table cap in any realistic lifetime; skip 0 if it does).
+ */
+static void ktun_policy_new_id(struct ktun_net *kn, struct ktun_policy *p)
+{
 	do {
 		p->id = ++kn->next_id;
 	} while (!p->id || ktun_policy_find(kn, p->id));
+}
+
+static void ktun_policy_link(struct ktun_net *kn, struct ktun_policy *p)
+{
+	struct ktun_policy *pos;
 
 	list_for_each_entry(pos, &kn->policies, list) {
 		if (ktun_policy_cmp(p, pos) > 0)
@@ -111,18 +130,118 @@ int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p)
 	}
 	list_add_tail_rcu(&p->list, &pos->list);
 	kn->n_policies++;
-	kn->genid++;
-	return 0;
 }
 
+/* Connections that hold @p see it gone (ktun_conn_link()) from here on. */
 static void ktun_policy_unlink(struct ktun_net *kn, struct ktun_policy *p)
+{
+	WRITE_ONCE(p->removed, true);
+	list_del_rcu(&p->list);
+	kn->n_policies--;
+	call_rcu(&p->rcu, ktun_policy_unref_rcu);
+}
+
+int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p)
 {
 	lockdep_assert_held(&kn->lock);
 
-	list_del_rcu(&p->list);
-	kn->n_policies--;
-	kn->genid++;
-	call_rcu(&p->rcu, ktun_policy_unref_rcu);
+	if (kn->n_policies >= KTUN_MAX_POLICIES)
+		return -ENOSPC;
+	ktun_policy_new_id(kn, p);
+	ktun_policy_write_begin(kn);
+	ktun_policy_link(kn, p);
+	ktun_policy_write_end(kn);
+	return 0;
+}
+
+/* Policy @id gives way to @p, which gets a new id; -ENOENT if none. */
+int ktun_policy_replace(struct ktun_net *kn, u32 id, struct ktun_policy *p)
+{
+	struct ktun_policy *old;
+
+	lockdep_assert_held(&kn->lock);
+
+	old = ktun_policy_find(kn, id);
+	if (!old)
+		return -ENOENT;
+	ktun_policy_new_id(kn, p);
+	ktun_policy_write_begin(kn);
+	ktun_policy_unlink(kn, old);
+	ktun_policy_link(kn, p);
+	ktun_policy_write_end(kn);
+	return 0;
+}
+
+static bool ktun_policy_equal(const struct ktun_policy *a,
+			      const struct ktun_policy *b)
+{
+	unsigned int i;
+
+	if (a->family != b->family || a->direction != b->direction ||
+	    a->owner != b->owner || a->action != b->action ||
+	    memcmp(&a->remote, &b->remote, sizeof(a->remote)) ||
+	    memcmp(&a->local, &b->local, sizeof(a->local)) ||
+	    memcmp(&a->rport, &b->rport, sizeof(a->rport)) ||
+	    memcmp(&a->lport, &b->lport, sizeof(a->lport)) ||
+	    a->ciphers != b->ciphers || a->hs_timeout_ms != b->hs_timeout_ms ||
+	    a->n_idents != b->n_idents)
+		return false;
+	for (i = 0; i < a->n_idents; i++)
+		if (a->idents[i].type != b->idents[i].type ||
+		    strcmp(a->idents[i].name, b->idents[i].name))
+			return false;
+	return true;
+}
+
+/*
+ * The table becomes the @n policies on @table (linked through their
+ * list nodes, taken over: the caller keeps none).  One equal to a policy
+ * in the table is dropped and that one stays, id and all.  -ENOSPC if @n
+ * is over the cap (nothing changed, @table still the caller's).
+ */
+int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
+		     unsigned int n)
+{
+	struct ktun_policy *p, *tmp, *old, *otmp;
+	LIST_HEAD(keep);
+
+	lockdep_assert_held(&kn->lock);
+
+	if (n > KTUN_MAX_POLICIES)
+		return -ENOSPC;
+	/* The prefixes are masked, idents in order: equal is memberwise. */
+	list_for_each_entry_safe(p, tmp, table, list) {
+		list_for_each_entry(old, &kn->policies, list) {
+			if (!old->kept && ktun_policy_equal(p, old)) {
+				/* Marked, so a duplicate line keeps only one. */
+				old->kept = true;
+				list_del(&p->list);
+				ktun_policy_free(p);
+				break;
+			}
+		}
+	}
+	list_for_each_entry(p, table, list)
+		ktun_policy_new_id(kn, p);
+	ktun_policy_write_begin(kn);
+	list_for_each_entry_safe(old, otmp, &kn->policies, list) {
+		if (old->kept) {
+			/* Out and back in, in the new table's order. */
+			old->kept = false;
+			list_del_rcu(&old->list);
+			kn->n_policies--;
+			list_add_tail(&old->list, &keep);
+		} else {
+			ktun_policy_unlink(kn, old);
+		}
+	}
+	list_splice_init(&keep, table);
+	list_for_each_entry_safe(p, tmp, table, list) {
+		list_del(&p->list);
+		ktun_policy_link(kn, p);
+	}
+	ktun_policy_write_end(kn);
+	return 0;
 }
 
 int ktun_policy_delete(struct ktun_net *kn, u32 id)
@@ -134,18 +253,24 @@ int ktun_policy_delete(struct ktun_net *kn, u32 id)
 	p = ktun_policy_find(kn, id);
 	if (!p)
 		return -ENOENT;
+	ktun_policy_write_begin(kn);
 	ktun_policy_unlink(kn, p);
+	ktun_policy_write_end(kn);
 	return 0;
 }
 
-void ktun_policy_flush(struct ktun_net *kn)
+/* Deletes the policies with @action, or all of them for 0. */
+void ktun_policy_flush(struct ktun_net *kn, u8 action)
 {
 	struct ktun_policy *p, *tmp;
 
 	lockdep_assert_held(&kn->lock);
 
+	ktun_policy_write_begin(kn);
 	list_for_each_entry_safe(p, tmp, &kn->policies, list)
-		ktun_policy_unlink(kn, p);
+		if (!action || p->action == action)
+			ktun_policy_unlink(kn, p);
+	ktun_policy_write_end(kn);
 }
 
 /* Caller holds kn->lock or rcu_read_lock(). */
@@ -194,18 +319,28 @@ static bool ktun_policy_matches(const struct ktun_policy *p,
 }
 
 /*
- * The most specific policy selecting @t, or NULL.  Caller holds
- * rcu_read_lock() (or kn->lock) for as long as it uses the result.
+ * The most specific secure policy selecting @t, else the most specific
+ * require policy selecting it, else NULL.  Caller holds rcu_read_lock()
+ * (or kn->lock) for as long as it uses the result.
  */
 struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 				       const struct ktun_tuple *t)
 {
-	struct ktun_policy *p;
+	struct ktun_policy *p, *found;
+	unsigned int seq;
 
-	list_for_each_entry_rcu(p, &kn->policies, list,
-				lockdep_is_held(&kn->lock)) {
-		if (ktun_policy_matches(p, t))
-			return p;
-	}
-	return NULL;
+	do {
+		seq = read_seqcount_begin(&kn->policies_seq);
+		found = NULL;
+		list_for_each_entry_rcu(p, &kn->policies, list,
+					lockdep_is_held(&kn->lock)) {
+			if (!ktun_policy_matches(p, t) ||
+			    (found && p->action == KTUN_ACTION_REQUIRE))
+				continue;
+			found = p;
+			if (p->action == KTUN_ACTION_SECURE)
+				break;
+		}
+	} while (read_seqcount_retry(&kn->policies_seq, seq));
+	return found;
 }

@@ -37,8 +37,9 @@ struct ktun_ident {
 };
 
 /*
- * One policy.  Immutable once published on ktun_net.policies: changes are
- * delete + add, so RCU readers never see a half-written policy.
+ * One policy.  Immutable once published on ktun_net.policies (but for
+ * @removed): a change is a replace, so RCU readers never see a
+ * half-written policy.
  *
  * Lifetime: the table holds a reference, dropped a grace period after the
  * policy leaves the list; every connection it selected holds one (its
@@ -58,6 +59,9 @@ struct ktun_policy {
 	struct ktun_prefix local;
 	struct ktun_ports rport;
 	struct ktun_ports lport;
+	u8 action;			/* enum ktun_action */
+	bool removed;			/* off the table: its connections go */
+	bool kept;			/* ktun_policy_load()'s mark, under lock */
 	u32 ciphers;			/* enum ktun_cipher flags */
 	u32 hs_timeout_ms;
 	unsigned int n_idents;
@@ -89,8 +93,11 @@ struct ktun_policy *ktun_policy_alloc(unsigned int n_idents);
 void ktun_policy_free(struct ktun_policy *p);
 void ktun_policy_put(struct ktun_policy *p);
 int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p);
+int ktun_policy_replace(struct ktun_net *kn, u32 id, struct ktun_policy *p);
+int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
+		     unsigned int n);
 int ktun_policy_delete(struct ktun_net *kn, u32 id);
-void ktun_policy_flush(struct ktun_net *kn);
+void ktun_policy_flush(struct ktun_net *kn, u8 action);
 struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id);
 struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 				       const struct ktun_tuple *t);

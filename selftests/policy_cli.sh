@@ -98,9 +98,63 @@ expect 1 "does not match the address family" "mixed families are refused" \
 expect 1 "Operation not permitted" "an unprivileged user gets EPERM" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups $KTUN policy show
 
+# replace: one step, a new id; require: a net under the secure ones.
+$KTUN policy flush
+$KTUN policy add remote 10.9.0.1 rport 16385 owner kernel peer-uri spiffe://t/old >/dev/null
+id=$($KTUN -j policy show | jq '.[0].id')
+line=$($KTUN policy replace "$id" remote 10.9.0.1 rport 16385 owner kernel peer-uri spiffe://t/new)
+check "policy replace prints the new policy, with a new id ($line)" \
+	eval '[[ "$line" == "policy $((id + 1)) "*"peer-uri spiffe://t/new cipher "* ]]'
+same "... and the old one is gone" 1 "$($KTUN -j policy show | jq length)"
+expect 1 "no policy with this id" "policy replace of a missing id exits 1, table unchanged" \
+	$KTUN policy replace "$id" rport 1 peer-uri spiffe://t/x
+same "... (still one policy)" 1 "$($KTUN -j policy show | jq length)"
+req=$($KTUN policy add rport 16385 owner kernel require)
+same "policy add ... require: shown without identities, cipher or deadline" \
+	"policy $((id + 2)) family any rport 16385 dir both owner kernel require" "$req"
+check "require in JSON: action, no ciphers" jq -e \
+	'.[] | select(.action == "require") | ."peer-uri" == [] and (has("ciphers") | not)' \
+	<<<"$($KTUN -j policy show)"
+expect 1 "takes no peer identities" "a require policy with an identity is refused" \
+	$KTUN policy add rport 1 require peer-uri spiffe://t/x
+expect 1 "no cipher or deadline" "a require policy with a cipher is refused" \
+	$KTUN policy add rport 1 require cipher aes-128-gcm
+same "policy match: the secure policy wins over a wider require" \
+	"$($KTUN policy show $((id + 1)))" \
+	"$($KTUN policy match remote 10.9.0.1 rport 16385 owner kernel)"
+same "policy match: the require policy where no secure one selects" "$req" \
+	"$($KTUN policy match remote 10.9.0.2 rport 16385 owner kernel)"
+check "policy flush keeps require policies" $KTUN policy flush
+same "... (only the require policy left)" "$req" "$($KTUN policy show)"
+expect 2 "takes nothing" "policy flush with a bad word is a usage error" $KTUN policy flush everything
+
+# load: the whole table from a file, in one step, all or nothing.
+f=$(mktemp)
+printf '%s\n' "# RDS to the database hosts" \
+	"policy add remote 10.2.0.0/16 rport 16385 owner kernel peer-uri spiffe://t/db" \
+	"remote 10.3.0.0/16 lport 16385 dir in owner kernel peer-uri spiffe://t/db  # inbound" \
+	"$req" >"$f"
+check "policy load FILE" $KTUN policy load "$f"
+same "... the table is the file's (the equal require policy kept, id and all)" \
+	"$((id + 2)) $((id + 3)) $((id + 4))" "$($KTUN -j policy show | jq -r 'map(.id) | sort | join(" ")')"
+$KTUN policy show >"$f.shown"
+check "policy show output loads back" $KTUN policy load "$f.shown"
+same "... and changes nothing: same ids, same table" "$(cat "$f.shown")" "$($KTUN policy show)"
+printf 'rport 1 peer-uri spiffe://t/a\nrport 2 family inet6 remote 10.0.0.1 peer-uri spiffe://t/b\n' >"$f"
+expect 1 "line 2: address does not match the address family" \
+	"a load with a bad line fails, naming the line" $KTUN policy load "$f"
+same "... and nothing changed" "$(cat "$f.shown")" "$($KTUN policy show)"
+printf 'rport 1 peer-uri spiffe://t/a\nrport 2 bogus x\n' >"$f"
+expect 2 "$f:2: nothing loaded" "a load with an unknown keyword: usage error, naming the line" \
+	$KTUN policy load "$f"
+check "policy load - (an empty table from standard input)" eval "$KTUN policy load - </dev/null"
+same "... leaves no policy" "[]" "$($KTUN -j policy show)"
+rm -f "$f" "$f.shown"
+
 expect 0 "policy add SELECTOR" "--help prints usage" $KTUN --help
-check "policy flush" $KTUN policy flush
-same "after flush show prints nothing" "" "$($KTUN policy show)"
+$KTUN policy add rport 9 require >/dev/null
+check "policy flush all" $KTUN policy flush all
+same "after flush all show prints nothing" "" "$($KTUN policy show)"
 same "after flush show -j prints []" "[]" "$($KTUN -j policy show)"
 check "stats -j reports 0 policies" jq -e '.policies == 0' <<<"$($KTUN -j stats)"
 

@@ -4,6 +4,7 @@
  *
  *   tls_tap LISTEN_PORT TARGET_ADDR TARGET_PORT MARKER [gcm]
  *   tls_tap scan FILE MARKER
+ *   tls_tap streams FILE
  *
  * Accepts one connection, relays it to the target, and splits each
  * direction into TLS records.  At the end it prints what it saw and exits
@@ -169,6 +170,89 @@ static int scan(const char *path, const char *mark)
 	return seen ? 1 : records ? 0 : 2;
 }
 
+/*
+ * "streams": every TCP connection of a capture (IPv4 over Ethernet, as
+ * tcpdump writes a veth's) whose SYN it holds and that carried data must
+ * start with a TLS handshake record (16 03 0x): exit 1 naming the first
+ * that does not.  A plain-text connection on a port ktun must secure is
+ * a leak even without the marker in it.
+ */
+struct flow {
+	uint32_t saddr, daddr, isn;
+	uint16_t sport, dport;
+	bool checked;
+};
+
+static int streams(const char *path)
+{
+	static struct flow flows[4096];
+	static uint8_t pkt[65536 + 16];
+	unsigned int n_flows = 0, n_tls = 0, i;
+	FILE *f = fopen(path, "rb");
+	uint8_t gh[24];
+
+	if (!f || fread(gh, 1, sizeof(gh), f) != sizeof(gh))
+		return perror(path), 2;
+	for (;;) {
+		uint32_t caplen, saddr, daddr, seq;
+		const uint8_t *ip, *tcp, *data;
+		uint16_t sport, dport;
+		size_t ihl, doff, iplen, dlen;
+		struct flow *fl = NULL;
+
+		if (fread(pkt, 1, 16, f) != 16)
+			break;
+		memcpy(&caplen, pkt + 8, 4);
+		if (caplen > sizeof(pkt) || fread(pkt, 1, caplen, f) != caplen)
+			break;
+		if (caplen < 14 + 20 + 20 || pkt[12] != 0x08 || pkt[13] != 0x00)
+			continue;
+		ip = pkt + 14;
+		ihl = (ip[0] & 15) * 4;
+		iplen = ip[2] << 8 | ip[3];
+		if (ip[9] != 6 || caplen < 14 + ihl + 20 || iplen > caplen - 14)
+			continue;
+		tcp = ip + ihl;
+		doff = (tcp[12] >> 4) * 4;
+		if (iplen < ihl + doff)
+			continue;
+		memcpy(&saddr, ip + 12, 4);
+		memcpy(&daddr, ip + 16, 4);
+		sport = tcp[0] << 8 | tcp[1];
+		dport = tcp[2] << 8 | tcp[3];
+		seq = (uint32_t)tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7];
+		data = tcp + doff;
+		dlen = iplen - ihl - doff;
+		for (i = 0; i < n_flows; i++)
+			if (flows[i].saddr == saddr && flows[i].daddr == daddr &&
+			    flows[i].sport == sport && flows[i].dport == dport)
+				fl = &flows[i];
+		if ((tcp[13] & 0x02) && n_flows < 4096) {	/* SYN: a new one */
+			fl = fl ?: &flows[n_flows++];
+			*fl = (struct flow){ saddr, daddr, seq, sport, dport, false };
+			continue;
+		}
+		if (!fl || fl->checked || !dlen || seq != fl->isn + 1)
+			continue;
+		fl->checked = true;
+		if (dlen < 3 || data[0] != 0x16 || data[1] != 3 || data[2] > 3) {
+			struct in_addr s = { saddr }, d = { daddr };
+			char src[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &s, src, sizeof(src));
+			printf("tls_tap: %s: %s:%u -> %s:%u starts with %02x %02x %02x: not TLS\n",
+			       path, src, sport, inet_ntoa(d), dport, data[0],
+			       dlen > 1 ? data[1] : 0, dlen > 2 ? data[2] : 0);
+			fclose(f);
+			return 1;
+		}
+		n_tls++;
+	}
+	fclose(f);
+	printf("tls_tap: %s: %u connection directions with data, all TLS\n", path, n_tls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dir dirs[2] = { { .name = "client->server" }, { .name = "server->client" } };
@@ -179,6 +263,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "scan"))
 		return scan(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "streams"))
+		return streams(argv[2]);
 	if (argc < 5)
 		return fprintf(stderr, "usage: tls_tap LPORT ADDR PORT MARKER [gcm]\n"), 2;
 	marker = argv[4];

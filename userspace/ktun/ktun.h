@@ -34,6 +34,12 @@ int nl_err(const struct ktnl *k, const char *what, int err);
 /* Sends a request built with ktnl_req() on a zeroed @k; returns an exit code. */
 int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	      const char *what);
+/*
+ * The same for a request of any size; a kernel error inside its @n
+ * top-level attributes is reported with the line @lines gives for it.
+ */
+int ktun_send_big(struct ktnl *k, struct nlmsghdr *nlh, const char *what,
+		  const unsigned int *lines, unsigned int n);
 
 /* Steps through argv as iproute2 does. */
 #define NEXT_ARG() (argc--, argv++)

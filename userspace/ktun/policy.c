@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktun policy add|del|show|flush|match
+ * ktun policy add|replace|del|show|flush|load|match
  *
  * Text output uses the same keywords as "policy add", so a shown policy
- * can be pasted back; JSON output uses the spec's attribute names.
+ * can be pasted back, and "policy show" output loaded ("policy load");
+ * JSON output uses the spec's attribute names.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@ struct policy {
 	char local[INET6_ADDRSTRLEN];
 	uint8_t remote_len, local_len;
 	uint16_t rport[2], lport[2];
-	uint8_t direction, owner;
+	uint8_t direction, owner, action;
 	uint32_t ciphers, timeout;
 	const char *uri[KTUN_MAX_IDENTS];
 	const char *dns[KTUN_MAX_IDENTS];
@@ -201,6 +203,14 @@ static int parse_policy_args(struct nlmsghdr *nlh, int argc, char **argv,
 	for (; argc > 0; NEXT_ARG()) {
 		const char *kw = *argv;
 
+		if (!match && !strcmp(kw, "require")) {
+			/* A flag: the policy selects, and refuses the rest. */
+			if (seen & (1u << 31))
+				return usage_err("\"require\" given twice");
+			seen |= 1u << 31;
+			mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, KTUN_ACTION_REQUIRE);
+			continue;
+		}
 		NEED_ARG(kw);
 		i = name_lookup(once, sizeof(once) / sizeof(once[0]), kw);
 		if (i >= 0 && (seen & (1u << i)))
@@ -260,6 +270,7 @@ static int policy_attr(const struct nlattr *attr, struct policy *p)
 		[KTUN_A_POLICY_LOCAL_PORT_MIN] = 2, [KTUN_A_POLICY_LOCAL_PORT_MAX] = 2,
 		[KTUN_A_POLICY_DIRECTION] = 1, [KTUN_A_POLICY_OWNER] = 1,
 		[KTUN_A_POLICY_CIPHERS] = 4, [KTUN_A_POLICY_HS_TIMEOUT_MS] = 4,
+		[KTUN_A_POLICY_ACTION] = 1,
 	};
 	unsigned int type = mnl_attr_get_type(attr);
 
@@ -288,6 +299,7 @@ static int policy_attr(const struct nlattr *attr, struct policy *p)
 	case KTUN_A_POLICY_OWNER: p->owner = mnl_attr_get_u8(attr); break;
 	case KTUN_A_POLICY_CIPHERS: p->ciphers = mnl_attr_get_u32(attr); break;
 	case KTUN_A_POLICY_HS_TIMEOUT_MS: p->timeout = mnl_attr_get_u32(attr); break;
+	case KTUN_A_POLICY_ACTION: p->action = mnl_attr_get_u8(attr); break;
 	case KTUN_A_POLICY_PEER_URI:
 		if (p->n_uri < KTUN_MAX_IDENTS)
 			p->uri[p->n_uri++] = mnl_attr_get_str(attr);
@@ -324,6 +336,10 @@ static void print_text(const struct policy *p)
 		printf(" peer-uri %s", p->uri[i]);
 	for (i = 0; i < p->n_dns; i++)
 		printf(" peer-dns %s", p->dns[i]);
+	if (p->action == KTUN_ACTION_REQUIRE) {
+		printf(" require\n");
+		return;
+	}
 	printf(" cipher ");
 	for (i = 0; i < 3; i++) {
 		if (p->ciphers & (1u << i)) {
@@ -360,6 +376,7 @@ static void print_json(struct jw *w, const struct policy *p)
 	}
 	jw_str(w, "direction", direction_name(p->direction));
 	jw_str(w, "owner", owner_name(p->owner));
+	jw_str(w, "action", p->action == KTUN_ACTION_REQUIRE ? "require" : "secure");
 	jw_begin(w, "peer-uri", '[');
 	for (i = 0; i < p->n_uri; i++)
 		jw_str(w, NULL, p->uri[i]);
@@ -368,12 +385,14 @@ static void print_json(struct jw *w, const struct policy *p)
 	for (i = 0; i < p->n_dns; i++)
 		jw_str(w, NULL, p->dns[i]);
 	jw_end(w, ']');
-	jw_begin(w, "ciphers", '[');
-	for (i = 0; i < 3; i++)
-		if (p->ciphers & (1u << i))
-			jw_str(w, NULL, cipher_names[i]);
-	jw_end(w, ']');
-	jw_uint(w, "hs-timeout-ms", p->timeout);
+	if (p->action != KTUN_ACTION_REQUIRE) {
+		jw_begin(w, "ciphers", '[');
+		for (i = 0; i < 3; i++)
+			if (p->ciphers & (1u << i))
+				jw_str(w, NULL, cipher_names[i]);
+		jw_end(w, ']');
+		jw_uint(w, "hs-timeout-ms", p->timeout);
+	}
 	jw_end(w, '}');
 }
 
@@ -453,6 +472,27 @@ static int parse_id(int argc, char **argv, uint32_t *id, bool optional)
 	return 0;
 }
 
+/* ktun policy replace ID SELECTORS...: ID gives way to the new policy. */
+static int policy_replace(struct ktnl *k, int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	uint32_t id;
+	int err;
+
+	if (argc < 1)
+		return usage_err("expected a policy id, then the new policy");
+	err = parse_id(1, argv, &id, false);
+	if (err)
+		return err;
+	nlh = ktnl_req(k, buf, KTUN_CMD_POLICY_NEW, 0);
+	mnl_attr_put_u32(nlh, KTUN_A_POLICY_ID, id);
+	err = parse_policy_args(nlh, argc - 1, argv + 1, false);
+	if (err)
+		return err;
+	return talk_and_print(k, nlh, "policy replace", false);
+}
+
 static int policy_del(struct ktnl *k, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -484,15 +524,139 @@ static int policy_show(struct ktnl *k, int argc, char **argv)
 	return talk_and_print(k, nlh, "policy show", !id);
 }
 
-static int policy_flush(struct ktnl *k, int argc, char **argv)
+static int flush_action(struct ktnl *k, uint8_t action)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ktnl_req(k, buf, KTUN_CMD_POLICY_FLUSH, 0);
 
-	(void)argv;
-	if (argc)
-		return usage_err("policy flush takes no arguments");
-	return ktun_send(k, ktnl_req(k, buf, KTUN_CMD_POLICY_FLUSH, 0), NULL,
-			 NULL, "policy flush");
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, action);
+	return ktun_send(k, nlh, NULL, NULL, "policy flush");
+}
+
+/*
+ * ktun policy flush [require|all]: the secure policies (the require ones
+ * stay, so a flush never lets their connections through in plain text),
+ * the require ones, or all - the secure ones first, for the same reason.
+ */
+static int policy_flush(struct ktnl *k, int argc, char **argv)
+{
+	bool all = argc == 1 && !strcmp(argv[0], "all");
+	bool req = argc == 1 && !strcmp(argv[0], "require");
+	int err;
+
+	if (argc > 1 || (argc == 1 && !all && !req))
+		return usage_err("policy flush takes nothing, \"require\" or \"all\"");
+	err = flush_action(k, req ? KTUN_ACTION_REQUIRE : KTUN_ACTION_SECURE);
+	if (!err && all)
+		err = flush_action(k, KTUN_ACTION_REQUIRE);
+	return err;
+}
+
+#define LOAD_MAX_WORDS	64
+
+/*
+ * One line of a policy file into @words: what follows '#' is a comment,
+ * and a leading "policy ID" (as "policy show" prints) or "policy add" is
+ * skipped.  Returns the number of words, or -1 if there are too many.
+ */
+static int load_words(char *line, char **words)
+{
+	char *hash = strchr(line, '#'), *save, *w;
+	int n = 0, first = 0;
+
+	if (hash)
+		*hash = '\0';
+	for (w = strtok_r(line, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == LOAD_MAX_WORDS)
+			return -1;
+		words[n++] = w;
+	}
+	if (n >= 2 && !strcmp(words[0], "policy") &&
+	    (!strcmp(words[1], "add") || isdigit((unsigned char)words[1][0])))
+		first = 2;
+	memmove(words, words + first, (n - first) * sizeof(*words));
+	return n - first;
+}
+
+static FILE *load_open(const char *path)
+{
+	return strcmp(path, "-") ? fopen(path, "r") : stdin;
+}
+
+/*
+ * ktun policy load FILE: the namespace's whole table, one policy per line
+ * in "policy add" syntax, swapped in by the kernel in one step.  Every
+ * line is checked here first; the kernel's error names the policy by its
+ * place, which is mapped back to its line.
+ */
+static int policy_load(struct ktnl *k, int argc, char **argv)
+{
+	char *line = NULL, *words[LOAD_MAX_WORDS];
+	unsigned int n = 0, lines[KTUN_MAX_POLICIES];
+	size_t cap = 0, size = 4096;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	unsigned int lineno = 0;
+	int err = 0, nw;
+	void *buf;
+	FILE *f;
+
+	if (argc != 1)
+		return usage_err("expected one policy file (or - for standard input)");
+	f = load_open(argv[0]);
+	if (!f) {
+		fprintf(stderr, "ktun: %s: %s\n", argv[0], strerror(errno));
+		return KTUN_EXIT_FAIL;
+	}
+	/* Each word encodes in at most its length plus an attribute header. */
+	buf = malloc(size);
+	nlh = buf ? ktnl_req(k, buf, KTUN_CMD_POLICY_LOAD, 0) : NULL;
+	while (nlh && getline(&line, &cap, f) > 0) {
+		lineno++;
+		nw = load_words(line, words);
+		if (nw < 0) {
+			err = usage_err("%s:%u: too many words", argv[0], lineno);
+			break;
+		}
+		if (!nw)
+			continue;
+		if (n == KTUN_MAX_POLICIES) {
+			err = usage_err("%s:%u: more than %d policies", argv[0],
+					lineno, KTUN_MAX_POLICIES);
+			break;
+		}
+		if (nlh->nlmsg_len + 2 * cap + 64 * LOAD_MAX_WORDS > size) {
+			size = 2 * (nlh->nlmsg_len + 2 * cap + 64 * LOAD_MAX_WORDS);
+			buf = realloc(nlh, size);
+			if (!buf) {
+				free(nlh);
+				nlh = NULL;
+				break;
+			}
+			nlh = buf;
+		}
+		lines[n++] = lineno;
+		nest = mnl_attr_nest_start(nlh, KTUN_A_POLICY_TABLE_POLICY);
+		err = parse_policy_args(nlh, nw, words, false);
+		if (err) {
+			fprintf(stderr, "ktun: %s:%u: nothing loaded\n",
+				argv[0], lineno);
+			break;
+		}
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (!nlh)
+		err = nl_err(k, "policy load", -ENOMEM);
+	else if (!err && ferror(f))
+		err = nl_err(k, "policy load: reading the file", -EIO);
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	if (!err)
+		err = ktun_send_big(k, nlh, "policy load", lines, n);
+	free(nlh);
+	return err;
 }
 
 static int policy_match(struct ktnl *k, int argc, char **argv)
@@ -513,6 +677,8 @@ static const struct {
 	int (*fn)(struct ktnl *k, int argc, char **argv);
 } policy_cmds[] = {
 	{ "add", policy_add },
+	{ "replace", policy_replace },
+	{ "load", policy_load },
 	{ "del", policy_del },
 	{ "delete", policy_del },
 	{ "show", policy_show },

@@ -161,6 +161,49 @@ int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	return err ? nl_err(k, what, err) : KTUN_EXIT_OK;
 }
 
+/* Which top-level attribute of @nlh holds byte @off: its index, or -1. */
+static int attr_at(const struct nlmsghdr *nlh, uint32_t off)
+{
+	const struct nlattr *attr;
+	int i = 0;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		uint32_t start = (const char *)attr - (const char *)nlh;
+
+		if (off >= start && off < start + mnl_attr_get_len(attr))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+int ktun_send_big(struct ktnl *k, struct nlmsghdr *nlh, const char *what,
+		  const unsigned int *lines, unsigned int n)
+{
+	int err, i, size = 2 * nlh->nlmsg_len;
+	char where[64];
+
+	if (!k->nl) {
+		err = ktun_connect(k);
+		if (err)
+			return err;
+	}
+	/* Past net.core.wmem_max only with CAP_NET_ADMIN, which we need anyway. */
+	if (setsockopt(mnl_socket_get_fd(k->nl), SOL_SOCKET, SO_SNDBUFFORCE,
+		       &size, sizeof(size)))
+		setsockopt(mnl_socket_get_fd(k->nl), SOL_SOCKET, SO_SNDBUF,
+			   &size, sizeof(size));
+	nlh->nlmsg_type = k->family_id;
+	err = ktnl_talk(k, nlh, NULL, NULL);
+	if (!err)
+		return KTUN_EXIT_OK;
+	i = k->bad_off ? attr_at(nlh, k->bad_off) : -1;
+	if (i < 0 || (unsigned int)i >= n)
+		return nl_err(k, what, err);
+	snprintf(where, sizeof(where), "%s: line %u", what, lines[i]);
+	return nl_err(k, where, err);
+}
+
 /*
  * For objects whose only command is "show" (and "list" if @list): 0, or
  * a usage error naming the word that is wrong.

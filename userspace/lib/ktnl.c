@@ -47,6 +47,10 @@ static void ktnl_parse_extack(struct ktnl *k, const struct nlmsghdr *nlh,
 			if (mnl_attr_get_payload_len(attr) >= 4)
 				k->miss_type = mnl_attr_get_u32(attr);
 			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (mnl_attr_get_payload_len(attr) >= 4)
+				k->bad_off = mnl_attr_get_u32(attr);
+			break;
 		}
 	}
 }
@@ -119,6 +123,7 @@ int ktnl_talk_raw(struct ktnl *k, const void *msg, size_t len,
 
 	k->errmsg[0] = '\0';
 	k->miss_type = 0;
+	k->bad_off = 0;
 	if (mnl_socket_sendto(k->nl, msg, len) < 0)
 		return -errno;
 	return ktnl_recv(k, len >= sizeof(*nlh) ? nlh->nlmsg_seq : 0, cb, data);

@@ -20,6 +20,7 @@ struct ktnl {
 	uint16_t family_id;
 	char errmsg[256];	/* the kernel's extack message, if any */
 	uint32_t miss_type;	/* attribute the kernel reported missing, or 0 */
+	uint32_t bad_off;	/* offset in the request of the attribute at fault, or 0 */
 	/* The family's multicast groups, as ktnl_open() found them. */
 	struct {
 		char name[GENL_NAMSIZ];

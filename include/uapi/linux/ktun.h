@@ -60,6 +60,20 @@ enum ktun_conn_state {
 };
 
 /**
+ * enum ktun_action - What a policy does with the connections it selects.
+ * @KTUN_ACTION_SECURE: Hold them until a handshake with one of its identities
+ *   secures them.
+ * @KTUN_ACTION_REQUIRE: Nothing of its own: a connection it selects that no
+ *   secure policy selects is refused (reset), so a gap between policies, a
+ *   flush or a typo never lets one through in plain text. Secure policies win
+ *   over require policies, however specific.
+ */
+enum ktun_action {
+	KTUN_ACTION_SECURE = 1,
+	KTUN_ACTION_REQUIRE,
+};
+
+/**
  * enum ktun_cipher - TLS cipher suites (AEAD) a policy allows.
  */
 enum ktun_cipher {
@@ -87,9 +101,17 @@ enum {
 	KTUN_A_POLICY_PEER_DNS,
 	KTUN_A_POLICY_CIPHERS,
 	KTUN_A_POLICY_HS_TIMEOUT_MS,
+	KTUN_A_POLICY_ACTION,
 
 	__KTUN_A_POLICY_MAX,
 	KTUN_A_POLICY_MAX = (__KTUN_A_POLICY_MAX - 1)
+};
+
+enum {
+	KTUN_A_POLICY_TABLE_POLICY = 1,
+
+	__KTUN_A_POLICY_TABLE_MAX,
+	KTUN_A_POLICY_TABLE_MAX = (__KTUN_A_POLICY_TABLE_MAX - 1)
 };
 
 enum {
@@ -184,6 +206,7 @@ enum {
 	KTUN_CMD_CONN_UP,
 	KTUN_CMD_CONN_DOWN,
 	KTUN_CMD_CONN_FAILED,
+	KTUN_CMD_POLICY_LOAD,
 
 	__KTUN_CMD_MAX,
 	KTUN_CMD_MAX = (__KTUN_CMD_MAX - 1)
