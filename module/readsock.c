@@ -54,8 +54,18 @@ bool ktun_readsock_active(void)
  * replace tls's once they attach to a socket secured before, and
  * ktun_readsock_kick()), where kTLS's decryption must not allocate with
  * the socket's GFP_KERNEL: tls switches sk_allocation to GFP_ATOMIC
- * around its own sk_data_ready, and so does this.  The socket is locked
- * (BH lock in atomic context), as for every read_sock call.
+ * around its own sk_data_ready, and so does this.
+ *
+ * Records that arrived before an error are read first, as
+ * tcp_read_sock() reads bytes: KCM marks the socket EPIPE at the peer's
+ * FIN (psock_state_change), before the FIN's segment is read, and with
+ * tls's sk_data_ready replaced nobody has parsed that segment's records,
+ * which tls_rx_rec_wait() looks for only after sk_err - the peer's last
+ * message would be lost.  The error is put back for the owner.
+ *
+ * The socket is locked (BH lock in atomic context), as for every
+ * read_sock call: nothing else writes sk_err meanwhile but a reset the
+ * read itself processes, which is kept.
  */
 int ktun_readsock_tls(int (*fn)(struct sock *, read_descriptor_t *,
 				sk_read_actor_t),
@@ -63,13 +73,18 @@ int ktun_readsock_tls(int (*fn)(struct sock *, read_descriptor_t *,
 		      sk_read_actor_t actor)
 {
 	gfp_t saved = sk->sk_allocation;
-	int ret;
+	bool atomic = !preemptible();
+	int err = 0, ret;
 
-	if (preemptible())
-		return fn(sk, desc, actor);
-	sk->sk_allocation = GFP_ATOMIC;
+	if (READ_ONCE(sk->sk_err) && !skb_queue_empty(&sk->sk_receive_queue))
+		err = xchg(&sk->sk_err, 0);
+	if (atomic)
+		sk->sk_allocation = GFP_ATOMIC;
 	ret = fn(sk, desc, actor);
-	sk->sk_allocation = saved;
+	if (atomic)
+		sk->sk_allocation = saved;
+	if (err && !READ_ONCE(sk->sk_err))
+		WRITE_ONCE(sk->sk_err, err);
 	return ret;
 }
 

@@ -103,6 +103,28 @@ capture_stop
 expect 1 "marker SEEN" "capture of the unmatched KCM connection shows plaintext" \
 	$TAP scan plain.pcap "$MARK"
 
+# The peer's last answer and its FIN in one segment (a plain TCP echo
+# server that corks its last echo, then shuts down): KCM must get every
+# answer, attached while ktun holds the connection or after the
+# handshake, as over plain TCP.
+in_a ktun policy add remote $B4 rport 7104 dir out peer-uri spiffe://example.org/b >/dev/null
+in_b ktun policy add remote $A4 lport 7104 dir in peer-uri spiffe://example.org/a >/dev/null
+fin_run() {	# DESC PORT CLIENT-OPTS SIZES COUNT
+	local spid
+	in_b timeout 60 $KCM echofin $B4 "$2" "$5" >echofin.out 2>&1 &
+	spid=$!
+	wait_for 10 listening b "$2"
+	# shellcheck disable=SC2086
+	in_a timeout 60 $KCM $3 client $B4 "$2" "$4" "$5" "$MARK" >client.out 2>&1
+	wait $spid
+	same "$1 ($(tail -n 1 client.out))" "ok $5 messages" "$(tail -n 1 client.out)"
+}
+for att in ready now; do
+	fin_run "last answer with the FIN: KCM attached ($att) gets all 20" 7104 "-a $att" 100 20
+	fin_run "... and all 200, 8 in flight ($att)" 7104 "-a $att -w 8" 1000 200
+done
+fin_run "... as over plain TCP (unmatched port, the control)" 7105 "-a ready" 100 20
+
 check "no other ktun connection failed, no kernel warning" \
 	eval "! klog | grep -E 'ktun: .*failed|WARNING|BUG' | grep -v '7103 '"
 

@@ -5,6 +5,7 @@
  *
  *   kcm_xfer [OPTIONS] server LOCAL PORT [COUNT]
  *   kcm_xfer [OPTIONS] client PEER PORT SIZE[,SIZE...] COUNT [MARKER]
+ *   kcm_xfer echofin LOCAL PORT COUNT
  *
  * Both ends open one TCP connection (the server accepts one), attach it
  * to a KCM socket with a BPF parser that reads a 4-byte big-endian payload
@@ -13,6 +14,10 @@
  * message and echoes it; the client sends COUNT messages (sizes taken in
  * turn from the list), up to WINDOW of them before it waits for echoes,
  * and compares each echo with what it sent.
+ *
+ * "echofin" is the server's part without KCM: a plain TCP peer that
+ * echoes COUNT messages, the last one corked with its FIN, so both leave
+ * in one segment - what a peer closing after its answer often sends.
  *
  * Options:
  *   -a now|ready  attach right after connect()/accept() (default: while a
@@ -28,7 +33,10 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,11 +272,67 @@ static int client(int argc, char **argv)
 	return 0;
 }
 
+/* Reads exactly @len bytes within the wait; false on EOF, error or timeout. */
+static bool read_full(int fd, uint8_t *p, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	while (len) {
+		if (poll(&pfd, 1, wait_ms) != 1)
+			return false;
+		n = recv(fd, p, len, 0);
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+static int echofin(int argc, char **argv)
+{
+	struct addrinfo *ai = resolve(argv[0], argv[1], AI_PASSIVE);
+	long count = atol(argv[2]), n;
+	uint8_t *m = malloc(MAXPAYLOAD + 4);
+	int lfd = tcp_socket(ai->ai_family), fd, on = 1;
+	size_t len;
+
+	if (count < 1 || bind(lfd, ai->ai_addr, ai->ai_addrlen) || listen(lfd, 4))
+		die("bind/listen", errno);
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept", errno);
+	for (n = 0; n < count; n++) {
+		if (!read_full(fd, m, 4) || (len = xmsg_get32(m)) > MAXPAYLOAD ||
+		    !read_full(fd, m + 4, len)) {
+			printf("error: message %ld not received\n", n);
+			return 4;
+		}
+		/* The last echo corked: it and the FIN leave in one segment. */
+		if (n == count - 1 &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)))
+			die("TCP_CORK", errno);
+		if (send(fd, m, len + 4, MSG_NOSIGNAL) != (ssize_t)len + 4)
+			die("send", errno);
+	}
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown", errno);
+	printf("echoed %ld, then FIN\n", count);
+	fflush(stdout);
+	while (read_full(fd, m, 1))
+		;
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: kcm_xfer [-a now|ready] [-w WINDOW] [-t] server LOCAL PORT [COUNT]\n"
-		"       kcm_xfer [-a now|ready] [-w WINDOW] [-t] client PEER PORT SIZE[,SIZE...] COUNT [MARKER]\n");
+		"       kcm_xfer [-a now|ready] [-w WINDOW] [-t] client PEER PORT SIZE[,SIZE...] COUNT [MARKER]\n"
+		"       kcm_xfer echofin LOCAL PORT COUNT\n");
 	return 1;
 }
 
@@ -302,5 +366,7 @@ int main(int argc, char **argv)
 		return server(argc - 1, argv + 1);
 	if (argc >= 5 && !strcmp(argv[0], "client"))
 		return client(argc - 1, argv + 1);
+	if (argc == 4 && !strcmp(argv[0], "echofin"))
+		return echofin(argc - 1, argv + 1);
 	return usage();
 }
