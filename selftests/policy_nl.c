@@ -319,9 +319,20 @@ static void attr_unknown(struct nlmsghdr *nlh)
 	mnl_attr_put_u32(nlh, KTUN_A_POLICY_MAX + 7, 1);
 }
 
+/* For policy-match: an id, within its range of attributes, not its own. */
 static void attr_not_for_cmd(struct nlmsghdr *nlh)
 {
 	mnl_attr_put_u32(nlh, KTUN_A_POLICY_ID, 1);
+}
+
+static void require_with_ident(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, KTUN_ACTION_REQUIRE);
+}
+
+static void action_unknown(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, 3);
 }
 
 static void attr_truncated(struct nlmsghdr *nlh)
@@ -376,7 +387,13 @@ BAD(ciphers_empty, ciphers_none, EINVAL, "empty cipher set");
 BAD(ciphers_unknown_bit, ciphers_unknown, EINVAL, "");
 BAD(timeout_too_short, timeout_low, ERANGE, "integer out of range");
 BAD(attr_unknown, attr_unknown, EINVAL, "Unknown attribute type");
-BAD(attr_not_for_command, attr_not_for_cmd, EINVAL, "Unsupported attribute");
+FIXTURE_VARIANT_ADD(bad, attr_not_for_command) {
+	.cmd = KTUN_CMD_POLICY_MATCH, .fill = attr_not_for_cmd, .err = EINVAL,
+	.msg = "Unsupported attribute",
+};
+BAD(replace_id_unknown, id_absent, ENOENT, "no policy with this id");
+BAD(require_with_identity, require_with_ident, EINVAL, "takes no peer identities");
+BAD(action_unknown, action_unknown, ERANGE, "integer out of range");
 BAD(attr_truncated, attr_truncated, EINVAL, "");
 
 FIXTURE_VARIANT_ADD(bad, identity_missing) {
