@@ -36,6 +36,11 @@
 #include "ktun.h"
 #include "park.h"
 
+/*
+ * Lockless, before any lookup: writers link a replacement before they
+ * unlink what it replaces (policy.c), so the list is empty only when
+ * the table is.
+ */
 static bool ktun_net_has_policies(const struct sock *sk)
 {
 	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
@@ -192,22 +197,10 @@ static void ktun_hook_connect(struct sock *sk)
 
 static bool ktun_inbound_possible(const struct sock *sk)
 {
-	struct ktun_net *kn = ktun_pernet(sock_net(sk));
-	struct ktun_policy *p;
-	bool found = false;
+	bool found;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(p, &kn->policies, list) {
-		/* Port 0: listen() binds one only after this hook. */
-		if (p->direction == KTUN_DIRECTION_OUT ||
-		    (p->family && p->family != sk->sk_family &&
-		     !(p->family == AF_INET && !sk->sk_ipv6only)) ||
-		    (p->lport.min && sk->sk_num &&
-		     (sk->sk_num < p->lport.min || sk->sk_num > p->lport.max)))
-			continue;
-		found = true;
-		break;
-	}
+	found = ktun_policy_inbound_possible(ktun_pernet(sock_net(sk)), sk);
 	rcu_read_unlock();
 	return found;
 }

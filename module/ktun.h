@@ -33,7 +33,7 @@ struct ktun_net {
 	 * policy gone before its replacement is in.
 	 */
 	struct list_head policies;
-	seqcount_t policies_seq;
+	seqlock_t policies_seq;
 	u32 n_policies;
 	u32 next_id;
 	u32 genid;			/* bumped on every change, for dumps */

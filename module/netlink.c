@@ -178,6 +178,7 @@ struct ktun_nl_attrs {
 	struct nlattr **tb;
 	const struct nlattr *head;	/* all of them, for the multi-attrs */
 	int len;
+	const struct nlattr *nest;	/* policy-load's, or NULL */
 	struct netlink_ext_ack *extack;
 };
 
@@ -316,7 +317,7 @@ static int ktun_nl_check_require(const struct ktun_nl_attrs *a, int n_idents)
 static int ktun_nl_check_idents(const struct ktun_nl_attrs *a, int n)
 {
 	if (!n) {
-		NL_SET_ERR_ATTR_MISS(a->extack, NULL, KTUN_A_POLICY_PEER_URI);
+		NL_SET_ERR_ATTR_MISS(a->extack, a->nest, KTUN_A_POLICY_PEER_URI);
 		NL_SET_ERR_MSG_MOD(a->extack,
 				   "a policy needs at least one peer-uri or peer-dns");
 		return -EINVAL;
@@ -638,7 +639,7 @@ static int ktun_nl_parse_table(struct genl_info *info, struct list_head *table,
 	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
 		struct ktun_nl_attrs a = {
 			.tb = tb, .head = nla_data(nest), .len = nla_len(nest),
-			.extack = info->extack,
+			.nest = nest, .extack = info->extack,
 		};
 
 		if (nla_type(nest) != KTUN_A_POLICY_TABLE_POLICY)
@@ -670,6 +671,12 @@ int ktun_nl_policy_load_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = ktun_nl_parse_table(info, &table, &n, &inbound);
+	if (!err && !n) {
+		/* An empty or cut file must not drop the require policies. */
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "no policy in the table (use policy-flush to empty it)");
+		err = -EINVAL;
+	}
 	if (err) {
 		ktun_nl_free_table(&table);
 		return err;

@@ -19,7 +19,7 @@ static int __net_init ktun_net_init(struct net *net)
 
 	mutex_init(&kn->lock);
 	INIT_LIST_HEAD(&kn->policies);
-	seqcount_init(&kn->policies_seq);
+	seqlock_init(&kn->policies_seq);
 	spin_lock_init(&kn->conn_lock);
 	INIT_LIST_HEAD(&kn->conns);
 	hash_init(kn->sources);

@@ -16,8 +16,10 @@
  * so a replace or a load is one step for lookups.
  */
 #include <linux/inetdevice.h>
+#include <linux/list_sort.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 #include "policy.h"
 
@@ -99,14 +101,12 @@ static int ktun_policy_cmp(const struct ktun_policy *a,
 static void ktun_policy_write_begin(struct ktun_net *kn)
 {
 	lockdep_assert_held(&kn->lock);
-	local_bh_disable();
-	write_seqcount_begin(&kn->policies_seq);
+	write_seqlock_bh(&kn->policies_seq);
 }
 
 static void ktun_policy_write_end(struct ktun_net *kn)
 {
-	write_seqcount_end(&kn->policies_seq);
-	local_bh_enable();
+	write_sequnlock_bh(&kn->policies_seq);
 	kn->genid++;
 }
 
@@ -165,9 +165,10 @@ int ktun_policy_replace(struct ktun_net *kn, u32 id, struct ktun_policy *p)
 	if (!old)
 		return -ENOENT;
 	ktun_policy_new_id(kn, p);
+	/* In before the old one is out: the list is never empty meanwhile. */
 	ktun_policy_write_begin(kn);
-	ktun_policy_unlink(kn, old);
 	ktun_policy_link(kn, p);
+	ktun_policy_unlink(kn, old);
 	ktun_policy_write_end(kn);
 	return 0;
 }
@@ -193,17 +194,48 @@ static bool ktun_policy_equal(const struct ktun_policy *a,
 	return true;
 }
 
+/* list_sort() order: most specific first, ties in the order given. */
+static int ktun_policy_sort_cmp(void *priv, const struct list_head *a,
+				const struct list_head *b)
+{
+	return ktun_policy_cmp(list_entry(b, struct ktun_policy, list),
+			       list_entry(a, struct ktun_policy, list));
+}
+
+/*
+ * Links @table's policies (sorted) into the list in one pass: each goes
+ * before the first policy it is more specific than, as
+ * ktun_policy_link() would put it, and the walk never goes back.
+ */
+static void ktun_policy_merge(struct ktun_net *kn, struct list_head *table)
+{
+	struct list_head *pos = kn->policies.next;
+	struct ktun_policy *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, table, list) {
+		while (pos != &kn->policies &&
+		       ktun_policy_cmp(p, list_entry(pos, struct ktun_policy,
+						     list)) <= 0)
+			pos = pos->next;
+		list_del(&p->list);
+		list_add_tail_rcu(&p->list, pos);
+		kn->n_policies++;
+	}
+}
+
 /*
  * The table becomes the @n policies on @table (linked through their
  * list nodes, taken over: the caller keeps none).  One equal to a policy
- * in the table is dropped and that one stays, id and all.  -ENOSPC if @n
- * is over the cap (nothing changed, @table still the caller's).
+ * in the table is dropped and that one stays where it is, id and all.
+ * The new ones are in before the old ones go, so the list is empty at no
+ * moment (ktun_net_has_policies() reads it without the seqlock).  Sorted
+ * first and merged in one pass, so the write section is linear.  -ENOSPC
+ * if @n is over the cap (nothing changed, @table still the caller's).
  */
 int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
 		     unsigned int n)
 {
 	struct ktun_policy *p, *tmp, *old, *otmp;
-	LIST_HEAD(keep);
 
 	lockdep_assert_held(&kn->lock);
 
@@ -223,22 +255,16 @@ int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
 	}
 	list_for_each_entry(p, table, list)
 		ktun_policy_new_id(kn, p);
+	list_sort(NULL, table, ktun_policy_sort_cmp);
 	ktun_policy_write_begin(kn);
+	list_for_each_entry(old, &kn->policies, list)
+		old->removed = !old->kept;	/* the old ones that go */
+	ktun_policy_merge(kn, table);
 	list_for_each_entry_safe(old, otmp, &kn->policies, list) {
-		if (old->kept) {
-			/* Out and back in, in the new table's order. */
+		if (old->kept)
 			old->kept = false;
-			list_del_rcu(&old->list);
-			kn->n_policies--;
-			list_add_tail(&old->list, &keep);
-		} else {
+		else if (old->removed)
 			ktun_policy_unlink(kn, old);
-		}
-	}
-	list_splice_init(&keep, table);
-	list_for_each_entry_safe(p, tmp, table, list) {
-		list_del(&p->list);
-		ktun_policy_link(kn, p);
 	}
 	ktun_policy_write_end(kn);
 	return 0;
@@ -330,7 +356,7 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 	unsigned int seq;
 
 	do {
-		seq = read_seqcount_begin(&kn->policies_seq);
+		seq = read_seqbegin(&kn->policies_seq);
 		found = NULL;
 		list_for_each_entry_rcu(p, &kn->policies, list,
 					lockdep_is_held(&kn->lock)) {
@@ -341,6 +367,33 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 			if (p->action == KTUN_ACTION_SECURE)
 				break;
 		}
-	} while (read_seqcount_retry(&kn->policies_seq, seq));
+	} while (read_seqretry(&kn->policies_seq, seq));
+	return found;
+}
+
+/*
+ * Could an inbound policy select a child of listener @sk?  Port 0: listen()
+ * binds one only after the hook that asks.  Caller holds rcu_read_lock().
+ */
+bool ktun_policy_inbound_possible(struct ktun_net *kn, const struct sock *sk)
+{
+	struct ktun_policy *p;
+	unsigned int seq;
+	bool found;
+
+	do {
+		seq = read_seqbegin(&kn->policies_seq);
+		found = false;
+		list_for_each_entry_rcu(p, &kn->policies, list) {
+			if (p->direction == KTUN_DIRECTION_OUT ||
+			    (p->family && p->family != sk->sk_family &&
+			     !(p->family == AF_INET && !sk->sk_ipv6only)) ||
+			    (p->lport.min && sk->sk_num &&
+			     (sk->sk_num < p->lport.min || sk->sk_num > p->lport.max)))
+				continue;
+			found = true;
+			break;
+		}
+	} while (read_seqretry(&kn->policies_seq, seq));
 	return found;
 }

@@ -101,5 +101,7 @@ void ktun_policy_flush(struct ktun_net *kn, u8 action);
 struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id);
 struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 				       const struct ktun_tuple *t);
+struct sock;
+bool ktun_policy_inbound_possible(struct ktun_net *kn, const struct sock *sk);
 
 #endif /* _KTUN_POLICY_H */

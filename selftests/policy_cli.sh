@@ -147,8 +147,10 @@ same "... and nothing changed" "$(cat "$f.shown")" "$($KTUN policy show)"
 printf 'rport 1 peer-uri spiffe://t/a\nrport 2 bogus x\n' >"$f"
 expect 2 "$f:2: nothing loaded" "a load with an unknown keyword: usage error, naming the line" \
 	$KTUN policy load "$f"
-check "policy load - (an empty table from standard input)" eval "$KTUN policy load - </dev/null"
-same "... leaves no policy" "[]" "$($KTUN -j policy show)"
+expect 1 "no policy in the table" "policy load of an empty table (standard input) is refused" \
+	eval "$KTUN policy load - </dev/null"
+same "... and changes nothing" "$(cat "$f.shown")" "$($KTUN policy show)"
+check "policy load - (standard input)" eval "$KTUN policy load - <'$f.shown'"
 rm -f "$f" "$f.shown"
 
 expect 0 "policy add SELECTOR" "--help prints usage" $KTUN --help
