@@ -127,6 +127,21 @@ flush_load() {
 }
 change "flush + load" 7650 flush_load
 
+# Loading the same table again keeps every policy where it is, while
+# connections look it up: same ids, no connection reset or refused.
+ids=$(in_a ktun -j policy show | jq -c 'map(.id)')
+gone=$(klog | grep -c 'policy removed\|no policy secures it')
+i=0
+while [ $i -lt 50 ] && in_a ktun policy load a.good; do
+	i=$((i + 1))
+done
+same "the same table loaded 50 times under traffic" 50 $i
+same "... changed nothing: the same ids" "$ids" "$(in_a ktun -j policy show | jq -c 'map(.id)')"
+same "... and no connection was reset or refused for it" "$gone" \
+	"$(klog | grep -c 'policy removed\|no policy secures it')"
+send 7660 5
+same "... RDS still flows" "ok 5 x 1000" "$(cat send-7660.out)"
+
 rm tcp.run
 wait $tcp_loop
 check "live TCP connections were secured meanwhile ($(grep -c '^ok' tcp.out) of $(wc -l <tcp.out))" \
@@ -138,6 +153,25 @@ expect 0 "[1-9][0-9]* application-data headers, marker absent" \
 	"capture: no marker on the wire" $TAP scan change.pcap "$MARK"
 expect 0 "all TLS" "capture: every connection starts with TLS" \
 	$TAP streams change.pcap
+
+# The gap itself, as the positive control: without its require policies,
+# a's RDS connects in plain text between delete and add (b, whose policy
+# selects the connection, refuses it), and the stream check sees it.
+in_a ktun policy flush require
+capture a "$PWD/gap.pcap" "tcp port 16385"
+plain() { klog | grep -c "accept .*16385 -> .* not a TLS handshake record"; }
+n=$(plain)
+for id in $(rds_ids); do
+	in_a ktun policy del "$id"
+done
+in_a env RDS_XFER_WAIT=5 $RDS -l 7670 send $A4 $B4 4000 100 1 "$MARK" >/dev/null 2>&1 &
+gap_send=$!
+check "without require policies, a's RDS connects in plain text in the gap" \
+	wait_for 20 eval '[ "$(plain)" -gt "$n" ]'
+rds_policy a $B4 spiffe://example.org/b
+wait $gap_send
+capture_stop
+expect 1 "not TLS" "... and the stream check sees it" $TAP streams gap.pcap
 check "no kernel warning" eval "! klog | grep -E 'WARNING|BUG|Oops|Call Trace'"
 if [ "$T_FAILED" != 0 ]; then
 	diag "a's RDS connections: $(in_a $RDS conns)"
