@@ -408,19 +408,29 @@ static void ktun_probe(void *data, const struct sock *csk, const int oldstate,
 	}
 }
 
+/*
+ * Bytes arrived (sk_data_ready tracepoint, socket locked, before the
+ * callback).  On a refused or failed connection they are dropped here:
+ * MPTCP's callback would move them to the MPTCP socket, past anything
+ * ktun's abort purges - between the failure's publication and its
+ * tcp_abort() too.
+ */
 static void ktun_probe_data(void *data, const struct sock *sk)
 {
 	struct ktun_conn *conn;
+	u8 state;
 
 	if (!atomic_read(&ktun_watched_conns) || sk->sk_protocol != IPPROTO_TCP)
 		return;
 	conn = ktun_conn_lookup(sk);
 	if (!conn)
 		return;
-	if (READ_ONCE(conn->state) != KTUN_CONN_STATE_HANDSHAKE)
+	state = READ_ONCE(conn->state);
+	if (state == KTUN_CONN_STATE_SECURE)
 		ktun_tlsread_data_ready(conn);
-	else if (test_bit(KTUN_CONN_F_REFUSED, &conn->flags))
-		ktun_drop_rx((struct sock *)sk);
+	else if (state == KTUN_CONN_STATE_FAILED ||
+		 test_bit(KTUN_CONN_F_REFUSED, &conn->flags))
+		ktun_drop_rx((struct sock *)sk);	/* before MPTCP takes it */
 	else
 		ktun_relay_data_ready(conn);
 	ktun_conn_put(conn);
