@@ -41,8 +41,12 @@ struct workqueue_struct *ktun_wq;
  */
 #define KTUN_CONN_RESERVE	64
 
-static struct kmem_cache *ktun_conn_cache __ro_after_init;
-static mempool_t *ktun_conn_pool __ro_after_init;
+/*
+ * Not __ro_after_init: kmemleak does not scan a module's ro_after_init
+ * section, and would report the pool's reserve as leaked.
+ */
+static struct kmem_cache *ktun_conn_cache;
+static mempool_t *ktun_conn_pool;
 
 int __init ktun_conn_init(void)
 {

@@ -53,8 +53,14 @@ ref0=$(cat /sys/module/ktun/refcnt)
 pids=
 lives=(0.1 0.3 0.6 1 3)	# some end mid-handshake, some once secure
 for i in $(seq 60); do
-	in_a timeout "${lives[i % 5]}" socat -u OPEN:/dev/zero \
-		TCP:$B4:$((7700 + i % 2)) 2>/dev/null &
+	if [ $((i % 10)) = 0 ]; then
+		# Secured among them by construction, however slow the kernel:
+		# it ends once its bytes are echoed.
+		in_a timeout 120 $XFER send $B4 7700 1000 block >/dev/null 2>&1 &
+	else
+		in_a timeout "${lives[i % 5]}" socat -u OPEN:/dev/zero \
+			TCP:$B4:$((7700 + i % 2)) 2>/dev/null &
+	fi
 	pids="$pids $!"
 	sleep 0.0$((RANDOM % 5))
 done
