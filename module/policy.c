@@ -99,12 +99,14 @@ static int ktun_policy_cmp(const struct ktun_policy *a,
 
 /* Lookups in softirq may not spin on a writer they interrupted: BH off. */
 static void ktun_policy_write_begin(struct ktun_net *kn)
+	__acquires(&kn->policies_seq)
 {
 	lockdep_assert_held(&kn->lock);
 	write_seqlock_bh(&kn->policies_seq);
 }
 
 static void ktun_policy_write_end(struct ktun_net *kn)
+	__releases(&kn->policies_seq)
 {
 	write_sequnlock_bh(&kn->policies_seq);
 	kn->genid++;
