@@ -476,6 +476,13 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	lock_sock(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);	/* none unread */
+	/*
+	 * Closed already (the peer's reset, its error taken by the relay's
+	 * write): tcp_abort() did nothing, and the owner would see only
+	 * ECONNABORTED.  It is told @err, as for any failure.
+	 */
+	if (!READ_ONCE(sk->sk_err))
+		WRITE_ONCE(sk->sk_err, err);
 	release_sock(sk);
 	ktun_park_dispose(conn);	/* a held child: nobody will accept it */
 	ktun_gate_publish(conn);

@@ -191,10 +191,10 @@ out=$(in_a timeout 30 $XFER send $B4 7311 1000 block "$MARK" 2>&1)
 rc=$?
 check "listener before the policy: the owner's connection is reset ($out)" \
 	eval '[ $rc = 3 ] && grep -qE "ECONNRESET|EPIPE" <<<"$out"'
-# a learns of b's reset from the socket's error or from its relay's
-# read, whichever comes first: two wordings of the same end.
+# a learns of b's reset from the socket's error, its relay's read or
+# its relay's write, whichever comes first: three wordings of one end.
 kernel_logged_one "listener before the policy (a)" \
-	"connect .* -> $B4:7311 policy [0-9]*: handshake failed: \(connection\|peer\) closed during the handshake"
+	"connect .* -> $B4:7311 policy [0-9]*: handshake failed: \(connection closed during the handshake\|peer closed during the handshake\|could not write handshake data\)"
 kernel_logged_one "listener before the policy (b refuses)" \
 	"accept .*:7311 -> .* policy [0-9]*: refused: its listener is not gated (created before the policy?) (ECONNREFUSED)"
 
