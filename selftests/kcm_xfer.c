@@ -159,12 +159,10 @@ static ssize_t recv_msg(int kcm, uint8_t *m, size_t max)
 	return len;
 }
 
-static int server(int argc, char **argv)
+/* Listens on @ai, says so, and accepts one connection. */
+static int accept_one(struct addrinfo *ai)
 {
-	struct addrinfo *ai = resolve(argv[0], argv[1], AI_PASSIVE);
-	long count = argc > 2 ? atol(argv[2]) : -1, n = 0;
-	uint8_t *m = malloc(MAXPAYLOAD + 4);
-	int lfd = tcp_socket(ai->ai_family), fd, kcm, bad = 0;
+	int lfd = tcp_socket(ai->ai_family), fd;
 
 	if (bind(lfd, ai->ai_addr, ai->ai_addrlen) || listen(lfd, 4))
 		die("bind/listen", errno);
@@ -173,6 +171,16 @@ static int server(int argc, char **argv)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept", errno);
+	return fd;
+}
+
+static int server(int argc, char **argv)
+{
+	struct addrinfo *ai = resolve(argv[0], argv[1], AI_PASSIVE);
+	long count = argc > 2 ? atol(argv[2]) : -1, n = 0;
+	uint8_t *m = malloc(MAXPAYLOAD + 4);
+	int fd = accept_one(ai), kcm, bad = 0;
+
 	kcm = kcm_attach(fd);
 	while (count < 0 || n < count) {
 		ssize_t len = recv_msg(kcm, m, MAXPAYLOAD + 4);
@@ -295,16 +303,14 @@ static int echofin(int argc, char **argv)
 	struct addrinfo *ai = resolve(argv[0], argv[1], AI_PASSIVE);
 	long count = atol(argv[2]), n;
 	uint8_t *m = malloc(MAXPAYLOAD + 4);
-	int lfd = tcp_socket(ai->ai_family), fd, on = 1;
+	int fd, on = 1;
 	size_t len;
 
-	if (count < 1 || bind(lfd, ai->ai_addr, ai->ai_addrlen) || listen(lfd, 4))
-		die("bind/listen", errno);
-	printf("listening\n");
-	fflush(stdout);
-	fd = accept(lfd, NULL, NULL);
-	if (fd < 0)
-		die("accept", errno);
+	if (count < 1) {
+		printf("error: COUNT >= 1\n");
+		return 1;
+	}
+	fd = accept_one(ai);
 	for (n = 0; n < count; n++) {
 		if (!read_full(fd, m, 4) || (len = xmsg_get32(m)) > MAXPAYLOAD ||
 		    !read_full(fd, m + 4, len)) {
