@@ -22,6 +22,9 @@ printf 'ca %s\nbogus 1\n' $PKI/ca.crt >bad.conf
 expect 1 "bad.conf:2: unknown setting \"bogus\"" "a bad settings line names file and line" \
 	ktund -c bad.conf
 expect 1 "cannot read missing.conf" "a named settings file must exist" ktund -c missing.conf
+printf 'netlink-buffer 4k\n' >nlbuf.conf
+expect 1 "nlbuf.conf:1: netlink-buffer must be a byte count from 4096 to 1073741824" \
+	"a bad netlink-buffer is named, with its range" ktund -c nlbuf.conf
 
 # A good settings file: the daemon registers; a second one is refused.
 printf 'ca %s/ca.crt\ncert %s/a-ec.crt\n# comment\nkey %s/a-ec.key\n' $PKI $PKI $PKI >good.conf

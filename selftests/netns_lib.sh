@@ -136,12 +136,13 @@ policy_swap() {
 in_a() { $IP netns exec ha "$@"; }
 in_b() { $IP netns exec hb "$@"; }
 
-# ktund_up HOST CERTNAME: start ktund in host ha/hb; log in /tmp/ktund-HOST.log
+# ktund_up HOST CERTNAME [ARGS...]: start ktund (with ARGS) in host ha/hb;
+# log in /tmp/ktund-HOST.log
 ktund_up() {
 	local log=/tmp/ktund-$1.log n
 	n=$(grep -c registered "$log" 2>/dev/null)
 	$IP netns exec "h$1" ktund --ca $PKI/ca.crt --cert "$PKI/$2.crt" \
-		--key "$PKI/$2.key" 2>>"$log" &
+		--key "$PKI/$2.key" "${@:3}" 2>>"$log" &
 	wait_for 5 eval "[ \"\$(grep -c registered $log)\" -gt ${n:-0} ]"
 }
 

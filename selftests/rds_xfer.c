@@ -4,6 +4,8 @@
  *
  *   rds_xfer [-v] echo LOCAL PORT [COUNT]
  *   rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]
+ *   rds_xfer [-v] sink LOCAL PORT COUNT
+ *   rds_xfer tcpfin PEER PORT SIZE COUNT [MARKER]
  *   rds_xfer conns
  *
  * "echo" binds LOCAL:PORT, says "bound" (RDS drops a message to a port
@@ -24,6 +26,17 @@
  * path, to go out when the connection comes up: a test that expects a
  * timeout uses a local port (-l) no later sender binds.
  *
+ * "sink" is "echo" that sends nothing back, and prints "ok COUNT messages,
+ * 0 corrupt" once it has COUNT of them.
+ *
+ * "tcpfin" is RDS-TCP's sending side without RDS: a plain TCP connection
+ * to PEER:16385 that carries COUNT messages of SIZE bytes in RDS's framing
+ * (the 48-byte header of net/rds/rds.h) to RDS port PORT, the last one
+ * corked with the FIN so that both leave in one segment, as when a peer's
+ * RDS sends its last message and shuts the connection down.  Whatever the
+ * peer's RDS sends back (congestion maps) is read and dropped until it
+ * closes.  Output: "sent COUNT, then FIN".
+ *
  * "conns" lists this namespace's RDS connections as RDS reports them
  * (RDS_INFO_CONNECTIONS: their first path), one per line:
  * "LADDR FADDR tx NEXT-TX-SEQ rx NEXT-RX-SEQ FLAGS" - what a test shows
@@ -41,6 +54,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <endian.h>
+#include <netinet/tcp.h>
 #include <linux/rds.h>
 
 #include "xfer_msg.h"
@@ -54,7 +69,23 @@
 
 #define MAXMSG	(1u << 20)
 
+#define RDS_TCP_PORT	16385
+
 static int window = 1, timing, lport, verbose;
+
+/* RDS's header on the wire: all fields big-endian, no extension here. */
+struct rds_wire_hdr {
+	uint64_t seq;
+	uint64_t ack;
+	uint32_t len;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t flags;
+	uint8_t credit;
+	uint8_t pad[4];
+	uint16_t csum;
+	uint8_t ext[16];
+} __attribute__((packed));
 
 static int die(const char *what, int e)
 {
@@ -83,7 +114,7 @@ static int rds_socket(const char *local, int port)
 	return fd;
 }
 
-static int echo(int argc, char **argv)
+static int echo(int argc, char **argv, int sink)
 {
 	long count = argc > 4 ? atol(argv[4]) : -1, n = 0;
 	uint8_t *m = malloc(MAXMSG);
@@ -105,7 +136,8 @@ static int echo(int argc, char **argv)
 			       ntohs(from.sin_port), len);
 			fflush(stdout);
 		}
-		if (sendto(fd, m, len, 0, (struct sockaddr *)&from, fl) != len)
+		if (!sink &&
+		    sendto(fd, m, len, 0, (struct sockaddr *)&from, fl) != len)
 			die("sendto", errno);
 		n++;
 	}
@@ -216,6 +248,47 @@ static int send_all(int argc, char **argv)
 	return 0;
 }
 
+static int tcpfin(int argc, char **argv)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET,
+				    .sin_port = htons(RDS_TCP_PORT) };
+	int port = atoi(argv[3]), fd, on = 1;
+	size_t size = strtoul(argv[4], NULL, 0), len = sizeof(struct rds_wire_hdr) + size;
+	long count = atol(argv[5]), i;
+	uint8_t *m = malloc(sizeof(struct rds_wire_hdr) + MAXMSG);
+	struct rds_wire_hdr *h = (struct rds_wire_hdr *)m;
+
+	if (size < 1 || size > MAXMSG || count < 1 || port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, argv[2], &peer.sin_addr) != 1) {
+		printf("error: SIZE must be 1..%u, COUNT >= 1, PEER an IPv4 address\n",
+		       MAXMSG);
+		return 1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
+		die("connect", errno);
+	for (i = 0; i < count; i++) {
+		memset(h, 0, sizeof(*h));
+		h->seq = htobe64(i + 1);
+		h->len = htonl(size);
+		h->sport = h->dport = htons(port);
+		xmsg_fill(m + sizeof(*h), size, i, argc > 6 ? argv[6] : NULL);
+		/* The last message corked: it and the FIN leave in one segment. */
+		if (i == count - 1 &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)))
+			die("TCP_CORK", errno);
+		if (send(fd, m, len, MSG_NOSIGNAL) != (ssize_t)len)
+			die("send", errno);
+	}
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown", errno);
+	printf("sent %ld, then FIN\n", count);
+	fflush(stdout);
+	while (read(fd, m, MAXMSG) > 0)
+		;
+	return 0;
+}
+
 static int conns(void)
 {
 	static struct rds_info_connection c[256];
@@ -261,7 +334,11 @@ int main(int argc, char **argv)
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc >= 4 && !strcmp(argv[1], "echo"))
-		return echo(argc, argv);
+		return echo(argc, argv, 0);
+	if (argc == 5 && !strcmp(argv[1], "sink"))
+		return echo(argc, argv, 1);
+	if (argc >= 6 && argc <= 7 && !strcmp(argv[1], "tcpfin"))
+		return tcpfin(argc, argv);
 	if (argc >= 7 && !strcmp(argv[1], "send"))
 		return send_all(argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "conns"))
@@ -269,6 +346,8 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: rds_xfer [-v] echo LOCAL PORT [COUNT]\n"
 		"       rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]\n"
+		"       rds_xfer [-v] sink LOCAL PORT COUNT\n"
+		"       rds_xfer tcpfin PEER PORT SIZE COUNT [MARKER]\n"
 		"       rds_xfer conns\n");
 	return 1;
 }

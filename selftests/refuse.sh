@@ -6,8 +6,9 @@
 # the kernel without the read_sock redirect - is reset, and its owner gets
 # an error and never a byte, however often it reads again (hostile
 # reader).  The handshake limits count handshakes, not secured
-# connections, and one peer cannot take a namespace's whole budget.
-# Ports 74NN.
+# connections, and one peer cannot take a namespace's whole budget.  A
+# flood that overruns ktund's netlink buffer leaves it no stale
+# handshakes.  Ports 74NN.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 H=/selftests/hostile
@@ -159,6 +160,41 @@ check "... and, once those go, no module reference" \
 	wait_for 20 eval '[ "$(cat /sys/module/ktun/refcnt)" = "$refs" ]' ||
 	diag "refcnt $(cat /sys/module/ktun/refcnt) (was $refs)"
 limits 4096 256 1024
+
+# 9. A flood while ktund is stopped: the module's messages overrun the
+# daemon's netlink buffer (16 KiB here), the hs-starts that fit wait in
+# it, and every later message - the hs-aborts of those handshakes too -
+# is lost.  Once ktund runs again it must forget every handshake the
+# module ended, not keep them until its last-resort sweep (130 s).
+ktund_down b
+printf 'netlink-buffer 16384\n' >small.conf
+ktund_up b b-ec -v -c "$PWD/small.conf"
+in_b ktun policy add remote $A4 lport 7409 dir in peer-uri spiffe://example.org/a >/dev/null
+in_b $H listen 7409 >l9.out &
+wait_for 5 listening b 7409
+kill -STOP $(ktund_pid b)
+in_a $H hold $B4 7409 100 >hold9.out &
+hold9=$!
+check "100 idle connections to b while its ktund is stopped" \
+	wait_for 30 grep -q 'held 100' hold9.out
+check "... overrun its buffer: some find the daemon unreachable" \
+	wait_for 30 eval "klog | grep -q ':7409 -> .* policy [0-9]*: handshake failed: handshake daemon unreachable'"
+kill $hold9
+check "the peer closes them all: no handshake left on b" \
+	wait_for 30 eval '[ "$(stat_of b handshakes)" = 0 ]'
+kill -CONT $(ktund_pid b)
+started() { grep -c ":7409 <- .*: started" /tmp/ktund-b.log; }
+ended() { grep -cE ":7409 <- .*: (ok|failed|forgotten)" /tmp/ktund-b.log; }
+check "ktund resumes and reports the overrun" \
+	wait_for 30 grep -q "netlink receive overrun" /tmp/ktund-b.log
+check "... forgets every handshake the module ended" \
+	wait_for 30 eval '[ "$(started)" -gt 0 ] && [ "$(ended)" = "$(started)" ]' ||
+	diag "started $(started), ended $(ended)"
+check "... each because the module no longer has it" \
+	eval '[ "$(grep -c ":7409 <- .*: forgotten: the module no longer has it" /tmp/ktund-b.log)" -gt 0 ]'
+kill $(pids_of b hostile)
+ktund_down b
+ktund_up b b-ec
 
 capture_stop
 same "capture: nothing an owner wrote on a refused connection left" 0 \

@@ -34,15 +34,19 @@
 
 struct cfg {
 	char ca[256], cert[256], key[256];
+	int nlbuf;		/* netlink receive buffer, bytes */
 };
+
+#define NLBUF_MIN	4096
+#define NLBUF_MAX	(1 << 30)
 
 /*
  * Handshakes in flight: found by id through a hash table, and kept in the
  * order they started so the oldest can be forgotten.  The module ends
  * every handshake within its deadline (120 s at most) and says so
  * (hs-abort); if that message is lost (a receive overrun), the daemon
- * forgets the handshake itself once HS_MAX_MS have passed, and first
- * asks the module which handshakes it still has (resync()).  At most
+ * asks the module which handshakes it still has (resync()), and as a last
+ * resort forgets any handshake once HS_MAX_MS have passed.  At most
  * HS_MAX are kept: each holds an mbedTLS context of some 40 KiB.
  */
 #define HS_BUCKETS	1024
@@ -435,7 +439,10 @@ static bool kids_has(const struct kids *k, uint32_t id)
 /*
  * After a receive overrun an hs-abort may be lost: ask the module which
  * handshakes it still runs and forget the others.  (A lost hs-start is
- * the module's to end: its deadline fails the handshake.)
+ * the module's to end: its deadline fails the handshake.)  Called once
+ * the receive queue is drained: netlink reports the overrun before the
+ * messages queued ahead of it, whose hs-starts may be of handshakes the
+ * module ended since - their hs-abort is what was lost.
  */
 static void resync(void)
 {
@@ -479,11 +486,17 @@ static int run(void)
 	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl.nl), .events = POLLIN };
 	struct sockaddr_nl from;
 	socklen_t flen;
+	bool resync_due = false;
 	ssize_t n;
 
 	while (!stop) {
 		hs_sweep();
-		if (poll(&pfd, 1, 1000) <= 0)
+		n = poll(&pfd, 1, resync_due ? 0 : 1000);
+		if (n == 0 && resync_due) {
+			resync();
+			resync_due = false;
+		}
+		if (n <= 0)
 			continue;
 		flen = sizeof(from);
 		n = recvfrom(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT,
@@ -493,7 +506,7 @@ static int run(void)
 				continue;
 			if (errno == ENOBUFS) {
 				say("netlink receive overrun: messages were lost; resynchronising");
-				resync();
+				resync_due = true;
 				continue;
 			}
 			say("netlink: %s", strerror(errno));
@@ -507,6 +520,21 @@ static int run(void)
 	}
 	say("exiting: %lu handshakes ok, %lu failed", n_ok, n_failed);
 	return 0;
+}
+
+static int nlbuf_parse(const char *val, const char *file, int lineno)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || end == val || *end || n < NLBUF_MIN || n > NLBUF_MAX) {
+		say("%s:%d: netlink-buffer must be a byte count from %d to %d",
+		    file, lineno, NLBUF_MIN, NLBUF_MAX);
+		exit(1);
+	}
+	return n;
 }
 
 static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
@@ -525,6 +553,8 @@ static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
 		snprintf(c->cert, sizeof(c->cert), "%s", val);
 	else if (!strcmp(key, "key"))
 		snprintf(c->key, sizeof(c->key), "%s", val);
+	else if (!strcmp(key, "netlink-buffer"))
+		c->nlbuf = nlbuf_parse(val, file, lineno);
 	else {
 		say("%s:%d: unknown setting \"%s\"", file, lineno, key);
 		exit(1);
@@ -558,8 +588,10 @@ static const char usage[] =
 "      --key FILE     its private key (default /etc/ktun/host.key)\n"
 "  -v, --verbose      more logging\n"
 "  -h, --help, -V, --version\n"
-"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\";\n"
-"options override it.  Logs go to standard error, one line per handshake.\n";
+"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\"\n"
+"and \"netlink-buffer BYTES\" (the module's messages that may wait, default\n"
+"4194304); options override it.  Logs go to standard error, one line per\n"
+"handshake.\n";
 
 int main(int argc, char **argv)
 {
@@ -574,11 +606,11 @@ int main(int argc, char **argv)
 		{}
 	};
 	struct cfg c = { .ca = "/etc/ktun/ca.crt", .cert = "/etc/ktun/host.crt",
-			 .key = "/etc/ktun/host.key" };
+			 .key = "/etc/ktun/host.key", .nlbuf = 4 << 20 };
 	char ca[256] = "", cert[256] = "", key[256] = "", err[256];
 	const char *config = NULL;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int o, ret, rcvbuf = 4 << 20;
+	int o, ret;
 
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (o) {
@@ -615,8 +647,8 @@ int main(int argc, char **argv)
 		     strerror(-ret));
 		return 1;
 	}
-	setsockopt(mnl_socket_get_fd(nl.nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		   sizeof(rcvbuf));
+	setsockopt(mnl_socket_get_fd(nl.nl), SOL_SOCKET, SO_RCVBUFFORCE, &c.nlbuf,
+		   sizeof(c.nlbuf));
 	ret = ktnl_talk(&nl, ktnl_req(&nl, buf, KTUN_CMD_DAEMON_REGISTER, 0), NULL, NULL);
 	if (ret) {
 		say("cannot register: %s (%s)", nl.errmsg[0] ? nl.errmsg : "",
