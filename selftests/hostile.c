@@ -3,11 +3,13 @@
  * hostile: TCP peers and owners that do what well-behaved ones do not,
  * for ktun's fail-closed tests.  Knows nothing of ktun.
  *
- *   hostile hold HOST PORT N [SRC [ping]]
+ *   hostile hold HOST PORT N [SRC [ping|flood]]
  *	opens N connections (from address SRC, "-" for any) that never send
  *	a byte, prints "held N" once all are established, keeps them until
  *	a signal ends it.  With "ping" each one sends a byte
- *	and reads its echo before the next is opened.
+ *	and reads its echo before the next is opened.  With "flood" a
+ *	connection the peer resets before connect() returns is counted, not
+ *	fatal: "held N, M reset" once all N were tried.
  *   hostile churn HOST PORT N
  *	N times: connect without waiting, and close at once
  *   hostile reader connect HOST PORT
@@ -153,7 +155,9 @@ static int tcp_listen(const char *port, const struct lopts *o)
 	return fd;
 }
 
-static int tcp_connect(const char *host, const char *port, const char *src)
+/* A connected socket, or -1 if the peer reset it and @lossy. */
+static int tcp_connect_lossy(const char *host, const char *port,
+			     const char *src, bool lossy)
 {
 	struct addrinfo *ai = resolve(host, port);
 	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
@@ -167,10 +171,19 @@ static int tcp_connect(const char *host, const char *port, const char *src)
 			die("bind");
 		freeaddrinfo(sa);
 	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen))
-		die("connect");
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		if (!lossy || (errno != ECONNRESET && errno != ECONNREFUSED))
+			die("connect");
+		close(fd);
+		fd = -1;
+	}
 	freeaddrinfo(ai);
 	return fd;
+}
+
+static int tcp_connect(const char *host, const char *port, const char *src)
+{
+	return tcp_connect_lossy(host, port, src, false);
 }
 
 static int tcp_state(int fd)
@@ -326,18 +339,25 @@ static int cmd_listen(int argc, char **argv)
 
 static int cmd_hold(int argc, char **argv)
 {
-	int i, fd, n = argc >= 3 ? atoi(argv[2]) : 0;
+	int i, fd, reset = 0, n = argc >= 3 ? atoi(argv[2]) : 0;
 	bool ping = argc > 4 && !strcmp(argv[4], "ping");
+	bool flood = argc > 4 && !strcmp(argv[4], "flood");
 	char c = 'p';
 
 	if (argc < 3 || n <= 0)
-		return printf("usage: hostile hold HOST PORT N [SRC [ping]]\n"), 1;
+		return printf("usage: hostile hold HOST PORT N [SRC [ping|flood]]\n"), 1;
 	for (i = 0; i < n; i++) {
-		fd = tcp_connect(argv[0], argv[1], argc > 3 ? argv[3] : NULL);
-		if (ping && (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1))
+		fd = tcp_connect_lossy(argv[0], argv[1], argc > 3 ? argv[3] : NULL,
+				       flood);
+		if (fd < 0)
+			reset++;
+		else if (ping && (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1))
 			die("ping");
 	}
-	printf("held %d\n", n);
+	if (flood)
+		printf("held %d, %d reset\n", n - reset, reset);
+	else
+		printf("held %d\n", n);
 	fflush(stdout);
 	pause();
 	return 0;
