@@ -13,10 +13,15 @@
 #include <net/tcp.h>
 
 #include "conn.h"
+#include "gate.h"
 #include "ktun.h"
 #include "limits.h"
+#include "nl.h"
 #include "park.h"
+#include "policy.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
 
 /* Every linked connection, keyed by its socket; RCU readers. */
 static DEFINE_HASHTABLE(ktun_conn_hash, 10);
@@ -31,7 +36,6 @@ atomic_t ktun_live_conns = ATOMIC_INIT(0);
  * the host's sockets costs the probe one atomic read.
  */
 atomic_t ktun_watched_conns = ATOMIC_INIT(0);
-struct workqueue_struct *ktun_wq;
 
 /*
  * Connections come from their own cache, with a reserve: the hooks

@@ -29,9 +29,12 @@
 #include <linux/tls.h>
 
 #include "conn.h"
-#include "ktun.h"
+#include "gate.h"
+#include "hook.h"
 #include "park.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
 
 /*
  * One gate per family, [0] IPv4 and [1] IPv6, built at module load from

@@ -33,8 +33,13 @@
 #include <net/tcp.h>
 
 #include "conn.h"
+#include "gate.h"
+#include "hook.h"
 #include "ktun.h"
 #include "park.h"
+#include "policy.h"
+#include "readers.h"
+#include "relay.h"
 
 /*
  * Lockless, before any lookup: writers link a replacement before they

@@ -13,10 +13,16 @@
 #include <net/genetlink.h>
 #include <net/tcp.h>
 #include <linux/tls.h>
+#include <net/tls.h>
 
 #include "conn.h"
+#include "gate.h"
+#include "install.h"
 #include "ktun.h"
 #include "netlink-gen.h"
+#include "nl.h"
+#include "policy.h"
+#include "relay.h"
 
 /* hs-start with every identity at full size fits here. */
 #define KTUN_HS_START_SIZE	(NLMSG_GOODSIZE + KTUN_MAX_IDENTS * \
@@ -567,12 +573,12 @@ static struct notifier_block ktun_nl_notifier = {
 	.notifier_call = ktun_nl_release,
 };
 
-int __init ktun_hs_nl_init(void)
+int __init ktun_nl_hs_init(void)
 {
 	return netlink_register_notifier(&ktun_nl_notifier);
 }
 
-void ktun_hs_nl_exit(void)
+void ktun_nl_hs_exit(void)
 {
 	netlink_unregister_notifier(&ktun_nl_notifier);
 }

@@ -21,9 +21,12 @@
 #include <linux/tls.h>
 
 #include "conn.h"
-#include "ktun.h"
+#include "gate.h"
+#include "install.h"
 #include "park.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
 
 static void ktun_set_socket(struct sock *sk, struct socket *sock)
 {

@@ -8,7 +8,13 @@
 #include <net/genetlink.h>
 
 #include "conn.h"
+#include "gate.h"
+#include "hook.h"
 #include "ktun.h"
+#include "nl.h"
+#include "readers.h"
+
+struct workqueue_struct *ktun_wq;
 
 static int __init ktun_init(void)
 {
@@ -24,7 +30,7 @@ static int __init ktun_init(void)
 	err = ktun_netns_init();
 	if (err)
 		goto err_conn;
-	err = ktun_hs_nl_init();
+	err = ktun_nl_hs_init();
 	if (err)
 		goto err_netns;
 	err = ktun_netlink_init();
@@ -44,7 +50,7 @@ err_readsock:
 err_netlink:
 	ktun_netlink_exit();
 err_hs_nl:
-	ktun_hs_nl_exit();
+	ktun_nl_hs_exit();
 err_netns:
 	ktun_netns_exit();
 err_conn:
@@ -68,7 +74,7 @@ static void __exit ktun_exit(void)
 	ktun_tlsread_exit();
 	ktun_readsock_exit();
 	ktun_netlink_exit();
-	ktun_hs_nl_exit();
+	ktun_nl_hs_exit();
 	ktun_netns_exit();
 	flush_workqueue(ktun_wq);
 	destroy_workqueue(ktun_wq);

@@ -11,10 +11,12 @@
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 
-#include "ktun.h"
 #include "conn.h"
+#include "hook.h"
+#include "ktun.h"
 #include "limits.h"
 #include "netlink-gen.h"
+#include "nl.h"
 #include "policy.h"
 
 /*

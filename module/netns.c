@@ -5,8 +5,8 @@
  */
 #include <linux/module.h>
 
-#include "ktun.h"
 #include "conn.h"
+#include "ktun.h"
 #include "limits.h"
 #include "policy.h"
 

@@ -33,6 +33,7 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "readers.h"
 #include "record.h"
 
 static bool redirect_read_sock = true;

@@ -21,7 +21,9 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "nl.h"
 #include "park.h"
+#include "relay.h"
 
 /* Bytes arrived on a handshaking connection: queue the relay if it waits. */
 void ktun_relay_data_ready(struct ktun_conn *conn)

@@ -36,7 +36,7 @@
 #include <net/tls.h>
 
 #include "conn.h"
-#include "ktun.h"
+#include "readers.h"
 #include "record.h"
 
 typedef int (*ktun_read_sock_t)(struct sock *sk, read_descriptor_t *desc,
