@@ -32,7 +32,7 @@ atomic_t ktun_live_conns = ATOMIC_INIT(0);
 /*
  * Connections the sk_data_ready probe must look at: handshaking ones (the
  * relay waits for records) and pinned ones (an in-kernel reader that
- * tlsread.c may have to tell again).  With none, data arriving on any of
+ * readers.c may have to tell again).  With none, data arriving on any of
  * the host's sockets costs the probe one atomic read.
  */
 atomic_t ktun_watched_conns = ATOMIC_INIT(0);
@@ -188,7 +188,7 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 	INIT_LIST_HEAD(&conn->lsn_node);
 	INIT_WORK(&conn->relay_work, ktun_relay_work);
 	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
-	INIT_WORK(&conn->read_work, ktun_tlsread_work);
+	INIT_WORK(&conn->read_work, ktun_readers_work);
 	INIT_WORK(&conn->record_work, ktun_record_work);
 	INIT_DELAYED_WORK(&conn->deadline_work, ktun_conn_deadline);
 	sock_hold(sk);
@@ -347,7 +347,7 @@ static void ktun_conn_unpin(void)
 
 /*
  * Keeps the module loaded while @conn is linked: its in-kernel reader
- * (RDS, KCM's strparser) reads through readsock.c or tlsread.c, and
+ * (RDS, KCM's strparser) reads through readers.c, and
  * unloading would hand it kTLS's raw queue or misframed records.  Any
  * context.  An unlink that ran before the bit was set saw it clear, so
  * the reference is given back here (test_and_clear_bit: exactly once).

@@ -78,7 +78,7 @@ struct ktun_conn {
 	struct work_struct relay_work;
 	struct delayed_work deadline_work;
 	struct work_struct fail_work;
-	struct work_struct read_work;	/* tlsread.c: tell the reader again */
+	struct work_struct read_work;	/* readers.c: tell the reader again */
 	struct work_struct record_work;	/* record.c: a control record came */
 	u8 *rec;			/* KTUN_REC_MAX bytes while handshaking */
 	unsigned int rec_len;
@@ -95,10 +95,10 @@ struct ktun_conn {
 
 /* ktun_conn.flags */
 enum {
-	KTUN_CONN_F_READING,	/* readsock.c is inside kTLS for the owner */
+	KTUN_CONN_F_READING,	/* readers.c is inside kTLS for the owner */
 	KTUN_CONN_F_PINNED,	/* holds a module reference until unlinked */
-	KTUN_CONN_F_MISSED,	/* tlsread.c refused a nested read */
-	KTUN_CONN_F_TLSREAD,	/* an in-kernel reader reads via tlsread.c */
+	KTUN_CONN_F_MISSED,	/* readers.c refused a nested read */
+	KTUN_CONN_F_TLSREAD,	/* a strparser reader reads via readers.c */
 	KTUN_CONN_F_CLOSED,	/* the socket reached TCP_CLOSE after the handshake */
 	KTUN_CONN_F_FAILING,	/* a failure is being published: no unlink yet */
 	KTUN_CONN_F_REFUSED,	/* refused before its handshake: logged as such */

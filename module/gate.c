@@ -749,7 +749,7 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	}
 	sk->sk_write_space(sk);
 	if (secure)
-		ktun_readsock_kick(conn);
+		ktun_readers_kick(conn);
 }
 
 /*

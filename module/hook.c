@@ -118,10 +118,10 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 	return conn ?: ERR_PTR(-ENOMEM);
 }
 
-/* Without readsock.c a direct tcp_read_sock() reader would get raw bytes. */
+/* Without readers.c a direct tcp_read_sock() reader would get raw bytes. */
 static bool ktun_match_readable(const struct ktun_conn *conn)
 {
-	return conn->owner != KTUN_OWNER_KERNEL || ktun_readsock_active();
+	return conn->owner != KTUN_OWNER_KERNEL || ktun_readers_active();
 }
 
 #define KTUN_WHY_NO_REDIRECT	"kernel-owned socket and redirect_read_sock=0"
@@ -432,7 +432,7 @@ static void ktun_probe_data(void *data, const struct sock *sk)
 		return;
 	state = READ_ONCE(conn->state);
 	if (state == KTUN_CONN_STATE_SECURE)
-		ktun_tlsread_data_ready(conn);
+		ktun_readers_data_ready(conn);
 	else if (state == KTUN_CONN_STATE_FAILED ||
 		 test_bit(KTUN_CONN_F_REFUSED, &conn->flags))
 		ktun_drop_rx((struct sock *)sk);	/* before MPTCP takes it */

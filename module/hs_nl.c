@@ -413,7 +413,7 @@ static int ktun_nl_hs_done(struct genl_info *info)
 		ktun_nl_printable(conn->peer);
 		if (cancel_delayed_work(&conn->deadline_work))
 			ktun_conn_put(conn);
-		/* In-kernel readers depend on readsock.c while it lives. */
+		/* In-kernel readers depend on readers.c while it lives. */
 		if (conn->owner == KTUN_OWNER_KERNEL)
 			ktun_conn_pin(conn);
 	}

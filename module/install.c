@@ -99,7 +99,7 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	sock_release(standin);
 	if (err)
 		return err;
-	ktun_tlsread_learn(conn->final_ops);
+	ktun_readers_learn(conn->final_ops);
 
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);

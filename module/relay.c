@@ -12,7 +12,7 @@
  * The relay hears of incoming bytes through the sk_data_ready tracepoint
  * (hook.c), not by taking the callback: the owner's own callback still
  * runs, and finds nothing to read - the gate, and for direct
- * tcp_read_sock() callers readsock.c, hand out nothing until secure.
+ * tcp_read_sock() callers readers.c, hand out nothing until secure.
  */
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
