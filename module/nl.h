@@ -16,6 +16,8 @@ extern struct genl_family ktun_nl_family;
 int ktun_netlink_init(void);
 void ktun_netlink_exit(void);
 void ktun_nl_conn_event(struct ktun_conn *conn, u8 cmd, const char *reason);
+int ktun_nl_put_addrs(struct sk_buff *msg, const struct ktun_conn *conn,
+		      int afam, int alocal, int aremote, int alport, int arport);
 
 int ktun_nl_hs_init(void);
 void ktun_nl_hs_exit(void);
