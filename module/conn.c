@@ -475,7 +475,7 @@ static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
 	smp_mb__after_atomic();
 	ktun_conn_settle(conn, KTUN_CONN_STATE_FAILED);
 	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
-	ktun_relay_detach(conn);
+	ktun_gate_release_established(conn);
 	tcp_abort(sk, err);
 	lock_sock(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);

@@ -21,5 +21,7 @@ int ktun_gate_listen(struct sock *sk);
 void ktun_gate_unlisten(struct sock *sk);
 bool ktun_gate_wants(struct socket *sock);
 void ktun_gate_refuse(struct socket *sock);
+void ktun_gate_hold_established(struct ktun_conn *conn);
+void ktun_gate_release_established(struct ktun_conn *conn);
 
 #endif /* _KTUN_GATE_H */

@@ -8,11 +8,9 @@
 #include <linux/types.h>
 
 struct net;
-struct sock;
 
 int ktun_hook_init(void);
 void ktun_hook_exit(void);
 void ktun_hook_kernel_listeners(struct net *net);
-bool ktun_hook_selects(const struct sock *sk);
 
 #endif /* _KTUN_HOOK_H */

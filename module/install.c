@@ -157,7 +157,7 @@ static int ktun_install_tls(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	standin->state = SS_CONNECTED;
 	standin->ops = conn->orig_ops;
 
-	ktun_relay_detach(conn);
+	ktun_gate_release_established(conn);
 	owner = sk->sk_socket;
 	ktun_set_socket(sk, standin);
 	err = ktun_tls_setup(conn, tx, rx, len, last, last_len);

@@ -33,54 +33,6 @@ void ktun_relay_data_ready(struct ktun_conn *conn)
 		ktun_conn_put(conn);
 }
 
-/*
- * An in-kernel client (RDS-TCP) must not hear ESTABLISHED before the
- * connection is secure: it would start sending, and take the reset of a
- * failed handshake for a working connection that broke (RDS then
- * reconnects at once, in a loop).  The report is held back and replayed
- * by ktun_gate_wake() once secure; other states pass through.
- */
-static void ktun_relay_state_change(struct sock *sk)
-{
-	struct ktun_conn *conn = ktun_conn_lookup(sk);
-
-	if (!conn)
-		return;
-	if (sk->sk_state == TCP_ESTABLISHED &&
-	    READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		WRITE_ONCE(conn->held_established, true);
-	else
-		conn->saved_state_change(sk);
-	ktun_conn_put(conn);
-}
-
-/*
- * Takes over an in-kernel client's sk_state_change.  Any context; the
- * socket is locked.
- */
-void ktun_relay_attach(struct ktun_conn *conn)
-{
-	struct sock *sk = conn->sk;
-
-	if (conn->owner != KTUN_OWNER_KERNEL || conn->role != KTUN_ROLE_CLIENT)
-		return;
-	write_lock_bh(&sk->sk_callback_lock);
-	conn->saved_state_change = sk->sk_state_change;
-	sk->sk_state_change = ktun_relay_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
-}
-
-/* Gives the callback back; before the verdict is published. */
-void ktun_relay_detach(struct ktun_conn *conn)
-{
-	struct sock *sk = conn->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_state_change == ktun_relay_state_change)
-		sk->sk_state_change = conn->saved_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
-}
-
 /* Starts the handshake once the connection is established.  Any context. */
 void ktun_relay_start(struct ktun_conn *conn)
 {

@@ -15,8 +15,6 @@ struct work_struct;
 #define KTUN_REC_MAX	(5 + 16384 + 2048)
 
 void ktun_relay_start(struct ktun_conn *conn);
-void ktun_relay_attach(struct ktun_conn *conn);
-void ktun_relay_detach(struct ktun_conn *conn);
 void ktun_relay_data_ready(struct ktun_conn *conn);
 void ktun_relay_work(struct work_struct *work);
 int ktun_relay_write(struct ktun_conn *conn, const void *data, size_t len);
