@@ -49,7 +49,6 @@ struct ktun_conn {
 	bool grafted;			/* the owner holds a struct socket */
 	bool want_record;		/* the daemon waits for a record */
 	bool started;			/* hs-start was sent */
-	bool daemon_gave_up;		/* the daemon sent hs-fail */
 	unsigned long flags;		/* KTUN_CONN_F_*, atomic bitops */
 	int err;			/* what the owner sees after failure */
 	const char *why;		/* and the log line's reason */
@@ -111,27 +110,17 @@ int ktun_conn_init(void);
 void ktun_conn_exit(void);
 struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 				u8 role, u8 owner);
-void ktun_conn_link(struct ktun_conn *conn);
-void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why);
-void ktun_conn_log_secure(struct ktun_conn *conn);
-struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
-void ktun_conn_put(struct ktun_conn *conn);
-void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
-void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
-			   size_t len, const char *reason);
-void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
+int ktun_conn_link(struct ktun_conn *conn, const char **why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
-void ktun_conn_closed(struct ktun_conn *conn);
+struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
+struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
+void ktun_conn_put(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
-struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
+void ktun_conn_log(struct ktun_conn *conn, const char *result);
 #define KTUN_WHY_POLICY_GONE	"policy removed"
 #define KTUN_WHY_REQUIRED	"no policy secures it (a require policy selects it)"
-enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_REMOVED };
-void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
-			int err, const char *why);
-void ktun_conn_drain_net(struct net *net);
 
 /* The local port, also after the socket was unhashed. */
 static inline u16 ktun_conn_port(const struct ktun_conn *conn)

@@ -35,6 +35,7 @@
 #include "readers.h"
 #include "record.h"
 #include "relay.h"
+#include "verdict.h"
 
 /*
  * One gate per family, [0] IPv4 and [1] IPv6, built at module load from
@@ -258,7 +259,7 @@ static int ktun_gate_shutdown(struct socket *sock, int how)
 	if (!conn)
 		return ktun_gate_orig(sock->sk)->shutdown(sock, how);
 	if (how != SHUT_WR)
-		ktun_conn_fail(conn, ECONNRESET, "the owner shut the connection down");
+		ktun_verdict_fail(conn, ECONNRESET, "the owner shut the connection down");
 	ret = ktun_gate_wait(conn, false, READ_ONCE(sock->sk->sk_sndtimeo));
 	if (!ret)
 		ret = ktun_gate_next(conn)->shutdown(sock, how);
@@ -324,7 +325,7 @@ static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
  * read our ops before calling here and will drop the module reference
  * they stand for; if the verdict published other ops meanwhile (dropping
  * that reference already), take it again.  A connection is only
- * publishing while it can still be found (ktun_conn_closed()), so once
+ * publishing while it can still be found (ktun_verdict_closed()), so once
  * its lock is taken here, or it is gone, no publication can follow.
  */
 static int ktun_gate_release(struct socket *sock)
@@ -344,7 +345,7 @@ static int ktun_gate_release(struct socket *sock)
 			conn->grafted = false;
 		}
 		mutex_unlock(&conn->lock);
-		ktun_conn_fail(conn, ECONNRESET, "the owner closed the socket");
+		ktun_verdict_fail(conn, ECONNRESET, "the owner closed the socket");
 		ktun_conn_put(conn);
 	} else {
 		if (!ktun_gate_holds_ref(READ_ONCE(sock->ops)))

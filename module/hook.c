@@ -39,6 +39,7 @@
 #include "policy.h"
 #include "readers.h"
 #include "relay.h"
+#include "verdict.h"
 
 /*
  * The connection for @sk if a policy selects it: NULL if none does,
@@ -95,7 +96,7 @@ static void ktun_drop_rx(struct sock *sk)
 /*
  * A selected socket nothing may reach, at once: shut both ways, its
  * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
- * The reset follows (ktun_conn_refuse()), or, with no connection to
+ * The reset follows (ktun_verdict_refuse()), or, with no connection to
  * refuse (out of memory, even the reserve), the owner's close.  The
  * socket is locked (the caller's connect(), or the softirq that
  * established a child, before the owner can read).
@@ -142,13 +143,13 @@ static void ktun_hook_connect(struct sock *sk)
 	/* A socket with someone else's ops is not gated, only reset. */
 	ktun_gate_attach(conn, sk->sk_socket);
 	ktun_gate_hold_established(conn);
-	ktun_conn_link(conn);
+	ktun_verdict_link(conn);
 	if (sk_is_mptcp(sk))
-		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
+		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
 	else if (!ktun_match_readable(conn))
-		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
+		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
 	else if (!conn->grafted)
-		ktun_conn_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
+		ktun_verdict_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
 	ktun_conn_put(conn);
 }
 
@@ -283,11 +284,11 @@ static void ktun_hook_child(struct sock *sk)
 		}
 	}
 	conn->orig_ops = ktun_gate_orig(sk);
-	ktun_conn_link(conn);
+	ktun_verdict_link(conn);
 	if (!why && !ktun_match_readable(conn))
 		why = KTUN_WHY_NO_REDIRECT;
 	if (why)
-		ktun_conn_refuse(conn, ECONNREFUSED, why);
+		ktun_verdict_refuse(conn, ECONNREFUSED, why);
 	else
 		ktun_relay_start(conn);	/* an orphan's waits to be claimed */
 	ktun_conn_put(conn);
@@ -320,10 +321,10 @@ static void ktun_hook_close(struct sock *sk)
 	if (!conn)
 		return;
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		ktun_conn_fail_async(conn, ECONNRESET,
-				     "connection closed during the handshake");
+		ktun_verdict_fail_async(conn, ECONNRESET,
+					"connection closed during the handshake");
 	else
-		ktun_conn_closed(conn);
+		ktun_verdict_closed(conn);
 	ktun_conn_put(conn);
 }
 

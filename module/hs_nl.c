@@ -15,13 +15,13 @@
 #include <linux/tls.h>
 
 #include "conn.h"
-#include "gate.h"
 #include "install.h"
 #include "ktun.h"
 #include "netlink-gen.h"
 #include "nl.h"
 #include "policy.h"
 #include "relay.h"
+#include "verdict.h"
 
 /* hs-start with every identity at full size fits here. */
 #define KTUN_HS_START_SIZE	(NLMSG_GOODSIZE + KTUN_MAX_IDENTS * \
@@ -94,7 +94,7 @@ void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason)
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!conn->started || !conn->daemon_portid || conn->daemon_gave_up)
+	if (!conn->started || !conn->daemon_portid)
 		return;
 	msg = genlmsg_new(nla_total_size(strlen(reason) + 1) + 64, GFP_KERNEL);
 	if (!msg)
@@ -200,7 +200,7 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
-		ktun_conn_fail(conn, ECONNRESET, "could not write handshake data");
+		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");
 	ktun_conn_put(conn);
 	return err;
 }
@@ -223,7 +223,7 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 	if (reason)
 		nla_strscpy(why, reason, sizeof(why));
 	ktun_nl_printable(why);
-	ktun_conn_fail_daemon(conn, data, len, why);
+	ktun_verdict_fail_daemon(conn, data, len, why);
 	ktun_conn_put(conn);
 	return 0;
 }
@@ -359,19 +359,13 @@ static int ktun_nl_hs_done(struct genl_info *info)
 		if (peer)
 			nla_strscpy(conn->peer, peer, sizeof(conn->peer));
 		ktun_nl_printable(conn->peer);
-		if (cancel_delayed_work(&conn->deadline_work))
-			ktun_conn_put(conn);
-		/* In-kernel readers depend on readers.c while it lives. */
-		if (conn->owner == KTUN_OWNER_KERNEL)
-			ktun_conn_pin(conn);
+		ktun_verdict_secure_locked(conn);
 	}
 	mutex_unlock(&conn->lock);
-	if (!err) {
-		ktun_gate_wake(conn);
-		ktun_conn_log_secure(conn);
-	} else if (err != -ENOENT) {
-		ktun_conn_fail(conn, ECONNRESET, "installing the keys failed");
-	}
+	if (!err)
+		ktun_verdict_secure(conn);
+	else if (err != -ENOENT)
+		ktun_verdict_fail(conn, ECONNRESET, "installing the keys failed");
 	ktun_conn_put(conn);
 	return err;
 }
@@ -398,8 +392,8 @@ static int ktun_nl_release(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	WRITE_ONCE(kn->daemon_portid, 0);
 	pr_info("ktun: handshake daemon exited: failing its handshakes\n");
-	ktun_conn_fail_net(n->net, KTUN_FAIL_DAEMON, n->portid, ECONNREFUSED,
-			   "handshake daemon exited");
+	ktun_verdict_fail_net(n->net, KTUN_FAIL_DAEMON, n->portid, ECONNREFUSED,
+			      "handshake daemon exited");
 	return NOTIFY_DONE;
 }
 

@@ -24,6 +24,7 @@
 #include "netlink-gen.h"
 #include "nl.h"
 #include "policy.h"
+#include "verdict.h"
 
 /*
  * The spec's multicast groups, with the CAP_NET_ADMIN check the 6.12
@@ -453,8 +454,8 @@ static void ktun_nl_table_full(struct netlink_ext_ack *extack)
 /* Handshakes of removed policies would otherwise finish unchecked. */
 static void ktun_nl_removed(struct net *net)
 {
-	ktun_conn_fail_net(net, KTUN_FAIL_REMOVED, 0, ECONNRESET,
-			   KTUN_WHY_POLICY_GONE);
+	ktun_verdict_fail_net(net, KTUN_FAIL_REMOVED, 0, ECONNRESET,
+			      KTUN_WHY_POLICY_GONE);
 }
 
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)

@@ -24,6 +24,7 @@
 #include "nl.h"
 #include "park.h"
 #include "relay.h"
+#include "verdict.h"
 
 /* Bytes arrived on a handshaking connection: queue the relay if it waits. */
 void ktun_relay_data_ready(struct ktun_conn *conn)
@@ -191,7 +192,7 @@ void ktun_relay_work(struct work_struct *work)
 		ktun_relay_step(conn, &err, &why);
 	mutex_unlock(&conn->lock);
 	if (err)
-		ktun_conn_fail(conn, err, why);
+		ktun_verdict_fail(conn, err, why);
 	ktun_conn_put(conn);
 }
 
