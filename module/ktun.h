@@ -43,8 +43,13 @@ struct ktun_net {
 	/*
 	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
 	 * @n_conns, @conns_genid, @next_hs_id and the handshake accounting (limits.c):
-	 * @n_handshakes and @sources.  @daemon_portid is written under @lock
-	 * and read with READ_ONCE; 0 means no daemon.
+	 * @n_handshakes and @sources.
+	 *
+	 * @daemon_portid (0: no daemon) is set by daemon-register under
+	 * @lock, and cleared without it by the NETLINK_URELEASE notifier
+	 * (hs_nl.c), which clears only the port being released: a register
+	 * from another port meanwhile sees it still set and fails.  Read
+	 * with READ_ONCE.
 	 */
 	spinlock_t conn_lock;
 	struct list_head conns;
