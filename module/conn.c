@@ -15,8 +15,11 @@
 #include "conn.h"
 #include "ktun.h"
 #include "limits.h"
-#include "park.h"
+#include "policy.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
+#include "verdict.h"
 
 /* Every linked connection, keyed by its socket; RCU readers. */
 static DEFINE_HASHTABLE(ktun_conn_hash, 10);
@@ -27,11 +30,10 @@ atomic_t ktun_live_conns = ATOMIC_INIT(0);
 /*
  * Connections the sk_data_ready probe must look at: handshaking ones (the
  * relay waits for records) and pinned ones (an in-kernel reader that
- * tlsread.c may have to tell again).  With none, data arriving on any of
+ * readers.c may have to tell again).  With none, data arriving on any of
  * the host's sockets costs the probe one atomic read.
  */
 atomic_t ktun_watched_conns = ATOMIC_INIT(0);
-struct workqueue_struct *ktun_wq;
 
 /*
  * Connections come from their own cache, with a reserve: the hooks
@@ -101,65 +103,6 @@ bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work)
 	return false;
 }
 
-static void ktun_conn_deadline(struct work_struct *work)
-{
-	struct ktun_conn *conn = container_of(to_delayed_work(work),
-					      struct ktun_conn, deadline_work);
-
-	ktun_conn_fail(conn, ETIMEDOUT, "handshake deadline exceeded");
-	ktun_conn_put(conn);
-}
-
-static void ktun_conn_log(struct ktun_conn *conn, const char *result);
-
-/*
- * Resets a secure kernel-owned connection whose policy went away: its
- * owner (RDS, ...) reconnects, and the new connection meets the policies
- * as they are now.
- */
-static void ktun_conn_reset(struct ktun_conn *conn, int err, const char *why)
-{
-	char buf[300];
-
-	snprintf(buf, sizeof(buf), "reset: %s", why ?: "by ktun");
-	ktun_conn_log(conn, buf);
-	tcp_abort(conn->sk, err);
-}
-
-static void ktun_conn_fail_work(struct work_struct *work)
-{
-	struct ktun_conn *conn = container_of(work, struct ktun_conn, fail_work);
-	const char *why = READ_ONCE(conn->why);
-	int err = READ_ONCE(conn->err) ?: ECONNRESET;
-
-	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
-		if (READ_ONCE(conn->sk->sk_state) != TCP_CLOSE)
-			ktun_conn_reset(conn, err, why);
-		mutex_lock(&conn->lock);
-		ktun_park_dispose(conn);	/* secured, not accepted */
-		mutex_unlock(&conn->lock);
-		if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
-			ktun_conn_unlink(conn);
-		ktun_conn_put(conn);
-		return;
-	}
-	ktun_conn_fail(conn, err, why ?: "connection closed during the handshake");
-	if (READ_ONCE(conn->sk->sk_state) == TCP_CLOSE)
-		ktun_conn_unlink(conn);
-	ktun_conn_put(conn);
-}
-
-/*
- * Fails @conn from any context: the work does it in process context.
- * The first caller's @err and @why (a static string) are the ones used.
- */
-void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why)
-{
-	if (!cmpxchg(&conn->err, 0, err))
-		WRITE_ONCE(conn->why, why);
-	ktun_conn_queue(conn, &conn->fail_work);
-}
-
 /*
  * A connection for @sk, which policy @p selected (the caller found it
  * under rcu_read_lock()).  Atomic context; charged to the socket's memory
@@ -183,10 +126,10 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 	init_waitqueue_head(&conn->wq);
 	INIT_LIST_HEAD(&conn->lsn_node);
 	INIT_WORK(&conn->relay_work, ktun_relay_work);
-	INIT_WORK(&conn->fail_work, ktun_conn_fail_work);
-	INIT_WORK(&conn->read_work, ktun_tlsread_work);
+	INIT_WORK(&conn->fail_work, ktun_verdict_fail_work);
+	INIT_WORK(&conn->read_work, ktun_readers_work);
 	INIT_WORK(&conn->record_work, ktun_record_work);
-	INIT_DELAYED_WORK(&conn->deadline_work, ktun_conn_deadline);
+	INIT_DELAYED_WORK(&conn->deadline_work, ktun_verdict_deadline);
 	sock_hold(sk);
 	conn->sk = sk;
 	conn->net = sock_net(sk);
@@ -212,12 +155,13 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
  * Publishes @conn in the tables and arms its deadline.  A connection over
  * one of the handshake limits (limits.c), selected by a require policy
  * only, or whose policy went away meanwhile, is linked all the same - the
- * gate and the hooks must find it - and refused at once.  Any context.
+ * gate and the hooks must find it - and the error says so: -ENOENT for a
+ * policy gone (fail it), any other for a refusal, *@why the reason (a
+ * static string).  ktun_verdict_link() applies it.  Any context.
  */
-void ktun_conn_link(struct ktun_conn *conn)
+int ktun_conn_link(struct ktun_conn *conn, const char **why)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
-	const char *why = NULL;
 	int err;
 
 	spin_lock_bh(&kn->conn_lock);
@@ -234,10 +178,10 @@ void ktun_conn_link(struct ktun_conn *conn)
 	hash_add_rcu(ktun_conn_hash, &conn->hnode, (unsigned long)conn->sk);
 	spin_unlock(&ktun_conn_hash_lock);
 	if (conn->policy->action == KTUN_ACTION_REQUIRE) {
-		why = KTUN_WHY_REQUIRED;
+		*why = KTUN_WHY_REQUIRED;
 		err = -EPERM;
 	} else {
-		err = ktun_limits_take(kn, conn, &why);
+		err = ktun_limits_take(kn, conn, why);
 	}
 	spin_unlock_bh(&kn->conn_lock);
 
@@ -245,31 +189,18 @@ void ktun_conn_link(struct ktun_conn *conn)
 	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
 				msecs_to_jiffies(conn->policy->hs_timeout_ms)))
 		ktun_conn_put(conn);
-	if (err) {
-		ktun_conn_refuse(conn, ECONNREFUSED, why);
-		return;
-	}
+	if (err)
+		return err;
 	/*
 	 * A policy removed after our match but before we joined the table
-	 * was swept (ktun_conn_fail_net) without us: its unlink precedes
+	 * was swept (ktun_verdict_fail_net) without us: its unlink precedes
 	 * that sweep's conn_lock, so we see it gone here.
 	 */
-	if (READ_ONCE(conn->policy->removed))
-		ktun_conn_fail_async(conn, ECONNRESET, KTUN_WHY_POLICY_GONE);
-}
-
-/*
- * Refuses a linked connection before its handshake could start: reset,
- * never handed to its owner with anything to read.  Any context; @why is
- * a static string.
- */
-void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why)
-{
-	struct ktun_net *kn = ktun_pernet(conn->net);
-
-	if (!test_and_set_bit(KTUN_CONN_F_REFUSED, &conn->flags))
-		atomic_long_inc(&kn->n_refused);
-	ktun_conn_fail_async(conn, err, why);
+	if (READ_ONCE(conn->policy->removed)) {
+		*why = KTUN_WHY_POLICY_GONE;
+		return -ENOENT;
+	}
+	return 0;
 }
 
 static void ktun_conn_unpin(void);
@@ -302,39 +233,6 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 	return true;
 }
 
-/*
- * @conn's socket reached TCP_CLOSE after the handshake.  Any context.
- * While ktun_conn_fail_locked() publishes a failure (its tcp_abort()
- * brings us here first), @conn stays in the tables: the owner's release()
- * must still find it, to wait for the publication and learn whether the
- * gate's module reference was dropped, and must not free the socket
- * under the publisher.  Whichever of the two comes last unlinks.
- */
-void ktun_conn_closed(struct ktun_conn *conn)
-{
-	set_bit(KTUN_CONN_F_CLOSED, &conn->flags);
-	/*
-	 * A secured child nobody accepted (the peer reset it) is ktun's to
-	 * close: it stays findable, for the work that closes it, or for the
-	 * accept() that meets it in the queue (ktun_gate_take()) and the
-	 * listener's sweep - which would otherwise hand out or forget a kTLS
-	 * socket without its connection.
-	 */
-	if (READ_ONCE(conn->req)) {
-		ktun_conn_fail_async(conn, ECONNRESET, "peer reset before accept");
-		return;
-	}
-	if (test_bit(KTUN_CONN_F_UNPARKED, &conn->flags) && !conn->sk->sk_socket)
-		return;
-	/* Pairs with ktun_conn_fail_locked(): one sees the other's bit. */
-	smp_mb__after_atomic();
-	if (test_bit(KTUN_CONN_F_FAILING, &conn->flags) ||
-	    !ktun_conn_unlink(conn))
-		return;
-	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
-		ktun_nl_conn_event(conn, KTUN_CMD_CONN_DOWN, NULL);
-}
-
 static void ktun_conn_unpin(void)
 {
 	atomic_dec(&ktun_watched_conns);
@@ -343,7 +241,7 @@ static void ktun_conn_unpin(void)
 
 /*
  * Keeps the module loaded while @conn is linked: its in-kernel reader
- * (RDS, KCM's strparser) reads through readsock.c or tlsread.c, and
+ * (RDS, KCM's strparser) reads through readers.c, and
  * unloading would hand it kTLS's raw queue or misframed records.  Any
  * context.  An unlink that ran before the bit was set saw it clear, so
  * the reference is given back here (test_and_clear_bit: exactly once).
@@ -413,7 +311,7 @@ struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id)
  */
 static DEFINE_RATELIMIT_STATE(ktun_log_rs, 5 * HZ, 100);
 
-static void ktun_conn_log(struct ktun_conn *conn, const char *result)
+void ktun_conn_log(struct ktun_conn *conn, const char *result)
 {
 	const char *what = conn->role == KTUN_ROLE_CLIENT ? "connect" : "accept";
 
@@ -430,154 +328,3 @@ static void ktun_conn_log(struct ktun_conn *conn, const char *result)
 			conn->policy_id, result);
 }
 
-void ktun_conn_log_secure(struct ktun_conn *conn)
-{
-	char buf[KTUN_IDENT_MAX_LEN + 80];
-
-	snprintf(buf, sizeof(buf), "secured, peer %s, cipher %#x, %llu us",
-		 conn->peer, conn->cipher, conn->hs_usec);
-	ktun_conn_log(conn, buf);
-	ktun_nl_conn_event(conn, KTUN_CMD_CONN_UP, NULL);
-}
-
-/*
- * Fails a handshaking connection closed: the owner sees @err (SO_ERROR),
- * the peer gets a reset, no handshake byte stays queued for the owner.
- */
-static bool ktun_conn_fail_locked(struct ktun_conn *conn, int err,
-				  const char *reason)
-{
-	struct sock *sk = conn->sk;
-	char buf[300];
-
-	lockdep_assert_held(&conn->lock);
-	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
-		return false;
-	/* Logged first: the reset unhashes the socket (and its ports). */
-	snprintf(buf, sizeof(buf), "%s: %s (%s)",
-		 test_bit(KTUN_CONN_F_REFUSED, &conn->flags) ? "refused" :
-		 "handshake failed", reason,
-		 err == ETIMEDOUT ? "ETIMEDOUT" : err == ECONNREFUSED ?
-		 "ECONNREFUSED" : err == ENETDOWN ? "ENETDOWN" : "ECONNRESET");
-	ktun_conn_log(conn, buf);
-	ktun_nl_hs_abort(conn, reason);
-	WRITE_ONCE(conn->err, err);
-	set_bit(KTUN_CONN_F_FAILING, &conn->flags);
-	/*
-	 * FAILING before FAILED: a close hook that reads the state locklessly
-	 * and sees FAILED must find FAILING set (ktun_conn_closed() orders
-	 * its own read after that one).
-	 */
-	smp_mb__after_atomic();
-	ktun_conn_settle(conn, KTUN_CONN_STATE_FAILED);
-	ktun_nl_conn_event(conn, KTUN_CMD_CONN_FAILED, reason);
-	ktun_relay_detach(conn);
-	tcp_abort(sk, err);
-	lock_sock(sk);
-	__skb_queue_purge(&sk->sk_receive_queue);
-	WRITE_ONCE(tcp_sk(sk)->copied_seq, tcp_sk(sk)->rcv_nxt);	/* none unread */
-	/*
-	 * Closed already (the peer's reset, its error taken by the relay's
-	 * write): tcp_abort() did nothing, and the owner would see only
-	 * ECONNABORTED.  It is told @err, as for any failure.
-	 */
-	if (!READ_ONCE(sk->sk_err))
-		WRITE_ONCE(sk->sk_err, err);
-	release_sock(sk);
-	ktun_park_dispose(conn);	/* a held child: nobody will accept it */
-	ktun_gate_publish(conn);
-	clear_bit(KTUN_CONN_F_FAILING, &conn->flags);
-	/* Pairs with ktun_conn_closed(): one sees the other's bit. */
-	smp_mb__after_atomic();
-	if (test_bit(KTUN_CONN_F_CLOSED, &conn->flags))
-		ktun_conn_unlink(conn);
-	return true;
-}
-
-void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason)
-{
-	bool failed;
-
-	mutex_lock(&conn->lock);
-	failed = ktun_conn_fail_locked(conn, err, reason);
-	mutex_unlock(&conn->lock);
-	if (failed)
-		ktun_gate_wake(conn);
-}
-
-/*
- * The daemon gave up: its last bytes (an alert) go out and the connection
- * fails in one hold of the lock, so the peer's reset, which the alert
- * brings back at once, cannot fail it first with another errno.
- */
-void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
-			   size_t len, const char *reason)
-{
-	bool failed = false;
-
-	mutex_lock(&conn->lock);
-	if (conn->state == KTUN_CONN_STATE_HANDSHAKE) {
-		ktun_relay_write(conn, alert, len);
-		conn->daemon_gave_up = true;		/* no hs-abort back */
-		failed = ktun_conn_fail_locked(conn, ECONNREFUSED, reason);
-	}
-	mutex_unlock(&conn->lock);
-	if (failed)
-		ktun_gate_wake(conn);
-}
-
-/*
- * Fails the handshakes of @net that @f selects: those of daemon @portid
- * (or not yet started) for KTUN_FAIL_DAEMON, of policies taken off the
- * table for KTUN_FAIL_REMOVED, all of them for KTUN_FAIL_ALL.  For the
- * last two, secure kernel-owned connections are reset as well.
- */
-void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
-			int err, const char *why)
-{
-	struct ktun_net *kn = ktun_pernet(net);
-	struct ktun_conn *conn;
-
-	spin_lock_bh(&kn->conn_lock);
-	list_for_each_entry(conn, &kn->conns, net_node) {
-		u8 state = READ_ONCE(conn->state);
-
-		/* Kernel owners reconnect by themselves: reset them too. */
-		if (state != KTUN_CONN_STATE_HANDSHAKE &&
-		    (state != KTUN_CONN_STATE_SECURE || f == KTUN_FAIL_DAEMON ||
-		     conn->owner != KTUN_OWNER_KERNEL))
-			continue;
-		if (f == KTUN_FAIL_DAEMON && READ_ONCE(conn->started) &&
-		    READ_ONCE(conn->daemon_portid) != id)
-			continue;
-		if (f == KTUN_FAIL_REMOVED && !READ_ONCE(conn->policy->removed))
-			continue;
-		ktun_conn_fail_async(conn, err, why);
-	}
-	spin_unlock_bh(&kn->conn_lock);
-}
-
-/* Namespace or module exit: fail handshakes, then forget everything. */
-void ktun_conn_drain_net(struct net *net)
-{
-	struct ktun_net *kn = ktun_pernet(net);
-	struct ktun_conn *conn;
-
-	ktun_conn_fail_net(net, KTUN_FAIL_ALL, 0, ENETDOWN,
-			   "namespace or module going away");
-	flush_workqueue(ktun_wq);
-	for (;;) {
-		spin_lock_bh(&kn->conn_lock);
-		conn = list_first_entry_or_null(&kn->conns, struct ktun_conn,
-						net_node);
-		if (conn && !ktun_conn_get(conn))
-			conn = NULL;
-		spin_unlock_bh(&kn->conn_lock);
-		if (!conn)
-			break;
-		ktun_conn_fail(conn, ENETDOWN, "namespace or module going away");
-		ktun_conn_unlink(conn);
-		ktun_conn_put(conn);
-	}
-	flush_workqueue(ktun_wq);
-}

@@ -11,15 +11,10 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
-#include <net/tls.h>
-
-#include "policy.h"
+#include <uapi/linux/ktun.h>
 
 struct ktun_listener;
-struct ktun_deferred;
-
-/* Largest TLS record the relay accepts: 5-byte header + 2^14 + 2048. */
-#define KTUN_REC_MAX	(5 + 16384 + 2048)
+struct ktun_policy;
 
 /*
  * Locking: @lock (a mutex) serialises everything that changes the
@@ -54,7 +49,6 @@ struct ktun_conn {
 	bool grafted;			/* the owner holds a struct socket */
 	bool want_record;		/* the daemon waits for a record */
 	bool started;			/* hs-start was sent */
-	bool daemon_gave_up;		/* the daemon sent hs-fail */
 	unsigned long flags;		/* KTUN_CONN_F_*, atomic bitops */
 	int err;			/* what the owner sees after failure */
 	const char *why;		/* and the log line's reason */
@@ -70,7 +64,6 @@ struct ktun_conn {
 	struct request_sock *req;
 	struct ktun_listener *lsn;	/* its gated listener, while held */
 	struct list_head lsn_node;	/* on lsn->held or lsn->ready */
-	struct ktun_deferred *deferred;	/* keys kept until a kernel owner takes it */
 
 	/* Socket plumbing, restored or replaced at install/failure. */
 	struct socket *sock;		/* the owner's, once grafted */
@@ -84,7 +77,7 @@ struct ktun_conn {
 	struct work_struct relay_work;
 	struct delayed_work deadline_work;
 	struct work_struct fail_work;
-	struct work_struct read_work;	/* tlsread.c: tell the reader again */
+	struct work_struct read_work;	/* readers.c: tell the reader again */
 	struct work_struct record_work;	/* record.c: a control record came */
 	u8 *rec;			/* KTUN_REC_MAX bytes while handshaking */
 	unsigned int rec_len;
@@ -101,10 +94,10 @@ struct ktun_conn {
 
 /* ktun_conn.flags */
 enum {
-	KTUN_CONN_F_READING,	/* readsock.c is inside kTLS for the owner */
+	KTUN_CONN_F_READING,	/* readers.c is inside kTLS for the owner */
 	KTUN_CONN_F_PINNED,	/* holds a module reference until unlinked */
-	KTUN_CONN_F_MISSED,	/* tlsread.c refused a nested read */
-	KTUN_CONN_F_TLSREAD,	/* an in-kernel reader reads via tlsread.c */
+	KTUN_CONN_F_MISSED,	/* readers.c refused a nested read */
+	KTUN_CONN_F_TLSREAD,	/* a strparser reader reads via readers.c */
 	KTUN_CONN_F_CLOSED,	/* the socket reached TCP_CLOSE after the handshake */
 	KTUN_CONN_F_FAILING,	/* a failure is being published: no unlink yet */
 	KTUN_CONN_F_REFUSED,	/* refused before its handshake: logged as such */
@@ -113,35 +106,21 @@ enum {
 	KTUN_CONN_F_UNPARKED,	/* secured, back in the accept queue, not yet taken */
 };
 
-extern atomic_t ktun_live_conns;
-extern atomic_t ktun_watched_conns;
-extern struct workqueue_struct *ktun_wq;
-
 int ktun_conn_init(void);
 void ktun_conn_exit(void);
 struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 				u8 role, u8 owner);
-void ktun_conn_link(struct ktun_conn *conn);
-void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why);
-void ktun_conn_log_secure(struct ktun_conn *conn);
-struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
-void ktun_conn_put(struct ktun_conn *conn);
-void ktun_conn_fail(struct ktun_conn *conn, int err, const char *reason);
-void ktun_conn_fail_daemon(struct ktun_conn *conn, const void *alert,
-			   size_t len, const char *reason);
-void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
+int ktun_conn_link(struct ktun_conn *conn, const char **why);
 bool ktun_conn_unlink(struct ktun_conn *conn);
-void ktun_conn_closed(struct ktun_conn *conn);
+struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
+struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
+void ktun_conn_put(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
-struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
+void ktun_conn_log(struct ktun_conn *conn, const char *result);
 #define KTUN_WHY_POLICY_GONE	"policy removed"
 #define KTUN_WHY_REQUIRED	"no policy secures it (a require policy selects it)"
-enum ktun_fail_filter { KTUN_FAIL_ALL, KTUN_FAIL_DAEMON, KTUN_FAIL_REMOVED };
-void ktun_conn_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
-			int err, const char *why);
-void ktun_conn_drain_net(struct net *net);
 
 /* The local port, also after the socket was unhashed. */
 static inline u16 ktun_conn_port(const struct ktun_conn *conn)
@@ -153,64 +132,5 @@ static inline bool ktun_conn_get(struct ktun_conn *conn)
 {
 	return refcount_inc_not_zero(&conn->ref);
 }
-
-/* The gate: hook.c attaches it, install.c replaces it with kTLS. */
-int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock);
-void ktun_gate_publish(struct ktun_conn *conn);
-void ktun_gate_wake(struct ktun_conn *conn);
-int ktun_gate_init(void);
-const struct proto_ops *ktun_gate_orig(const struct sock *sk);
-int ktun_gate_listen(struct sock *sk);
-bool ktun_gate_wants(struct socket *sock);
-void ktun_gate_refuse(struct socket *sock);
-void ktun_hook_kernel_listeners(struct net *net);
-bool ktun_hook_selects(const struct sock *sk);
-void ktun_gate_unlisten(struct sock *sk);
-
-/* The relay (relay.c) and key installation (install.c). */
-void ktun_relay_start(struct ktun_conn *conn);
-void ktun_relay_attach(struct ktun_conn *conn);
-void ktun_relay_data_ready(struct ktun_conn *conn);
-void ktun_relay_work(struct work_struct *work);
-void ktun_relay_detach(struct ktun_conn *conn);
-int ktun_relay_write(struct ktun_conn *conn, const void *data, size_t len);
-int ktun_relay_daemon_data(struct ktun_conn *conn, const void *data,
-			   size_t len, bool more);
-int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
-		 struct tls_crypto_info *rx, unsigned int len,
-		 const void *last, size_t last_len);
-
-/* Messages to the daemon (hs_nl.c). */
-int ktun_nl_hs_start(struct ktun_conn *conn);
-int ktun_nl_hs_record(struct ktun_conn *conn, const void *rec, unsigned int len);
-void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason);
-void ktun_nl_conn_event(struct ktun_conn *conn, u8 cmd, const char *reason);
-int ktun_hs_nl_init(void);
-void ktun_hs_nl_exit(void);
-
-/* The read_sock redirect (readsock.c). */
-int ktun_readsock_init(void);
-void ktun_readsock_exit(void);
-void ktun_readsock_kick(struct ktun_conn *conn);
-void ktun_readsock_announce(struct sock *sk);
-int ktun_readsock_tls(int (*fn)(struct sock *, read_descriptor_t *,
-				sk_read_actor_t),
-		      struct sock *sk, read_descriptor_t *desc,
-		      sk_read_actor_t actor);
-bool ktun_readsock_active(void);
-struct ftrace_ops;
-void ktun_redirect_conn(struct pt_regs *regs, void *to);
-int ktun_redirect_on(struct ftrace_ops *ops, unsigned long ip);
-void ktun_redirect_off(struct ftrace_ops *ops, unsigned long ip);
-
-/* Record-aligned kTLS reads for strparser users (tlsread.c). */
-void ktun_tlsread_learn(const struct proto_ops *final);
-void ktun_tlsread_exit(void);
-void ktun_tlsread_work(struct work_struct *work);
-void ktun_tlsread_data_ready(struct ktun_conn *conn);
-
-/* Hooks (hook.c). */
-int ktun_hook_init(void);
-void ktun_hook_exit(void);
 
 #endif /* _KTUN_CONN_H */

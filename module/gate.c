@@ -29,9 +29,13 @@
 #include <linux/tls.h>
 
 #include "conn.h"
-#include "ktun.h"
+#include "gate.h"
 #include "park.h"
+#include "policy.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
+#include "verdict.h"
 
 /*
  * One gate per family, [0] IPv4 and [1] IPv6, built at module load from
@@ -54,11 +58,6 @@ static bool ktun_is_gate(const struct proto_ops *ops)
 	return ops == &ktun_gates[0].ops || ops == &ktun_gates[1].ops;
 }
 
-static const struct proto_ops *ktun_orig(const struct sock *sk)
-{
-	return ktun_gates[ktun_gate_idx(sk)].orig;
-}
-
 /*
  * Do @ops stand for a module reference (ktun_gate_release(), publish)?
  * ktun's all do: the gate's, the refused ones, and those record.c
@@ -69,10 +68,10 @@ static bool ktun_gate_holds_ref(const struct proto_ops *ops)
 	return ops->owner == THIS_MODULE;
 }
 
-/* The plain ops of @sk's family, once a socket of it was gated. */
+/* The plain ops of @sk's family (NULL if the family is unavailable). */
 const struct proto_ops *ktun_gate_orig(const struct sock *sk)
 {
-	return ktun_orig(sk);
+	return ktun_gates[ktun_gate_idx(sk)].orig;
 }
 
 /*
@@ -117,7 +116,7 @@ static int ktun_gate_sendmsg(struct socket *sock, struct msghdr *msg, size_t len
 	int ret;
 
 	if (!conn)
-		return ktun_orig(sock->sk)->sendmsg(sock, msg, len);
+		return ktun_gate_orig(sock->sk)->sendmsg(sock, msg, len);
 	ret = ktun_gate_wait(conn, msg->msg_flags & MSG_DONTWAIT,
 			     READ_ONCE(sock->sk->sk_sndtimeo));
 	if (!ret)
@@ -133,7 +132,7 @@ static int ktun_gate_recvmsg(struct socket *sock, struct msghdr *msg,
 	int ret;
 
 	if (!conn)
-		return ktun_orig(sock->sk)->recvmsg(sock, msg, len, flags);
+		return ktun_gate_orig(sock->sk)->recvmsg(sock, msg, len, flags);
 	ret = ktun_gate_wait(conn, flags & MSG_DONTWAIT,
 			     READ_ONCE(sock->sk->sk_rcvtimeo));
 	if (!ret)
@@ -153,7 +152,7 @@ static ssize_t ktun_gate_splice_read(struct socket *sock, loff_t *ppos,
 	ssize_t ret;
 
 	if (!conn)
-		return ktun_orig(sock->sk)->splice_read(sock, ppos, pipe, len, flags);
+		return ktun_gate_orig(sock->sk)->splice_read(sock, ppos, pipe, len, flags);
 	ret = ktun_gate_wait(conn, (flags & SPLICE_F_NONBLOCK) ||
 			     (sock->file && (sock->file->f_flags & O_NONBLOCK)),
 			     READ_ONCE(sock->sk->sk_rcvtimeo));
@@ -171,7 +170,7 @@ static void ktun_gate_splice_eof(struct socket *sock)
 	const struct proto_ops *ops;
 
 	if (!conn) {
-		ops = ktun_orig(sock->sk);
+		ops = ktun_gate_orig(sock->sk);
 	} else {
 		ops = READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE ?
 			NULL : ktun_gate_next(conn);
@@ -189,7 +188,7 @@ static int ktun_gate_read_sock(struct sock *sk, read_descriptor_t *desc,
 	int ret = 0;
 
 	if (!conn)
-		return ktun_orig(sk)->read_sock(sk, desc, actor);
+		return ktun_gate_orig(sk)->read_sock(sk, desc, actor);
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE) {
 		ret = conn->final_ops->read_sock(sk, desc, actor);
 		if (ret == -EINVAL)	/* a control record: not for the reader */
@@ -206,7 +205,7 @@ static int ktun_gate_read_skb(struct sock *sk, skb_read_actor_t actor)
 	struct ktun_conn *conn = ktun_conn_lookup(sk);
 
 	if (!conn)
-		return ktun_orig(sk)->read_skb(sk, actor);
+		return ktun_gate_orig(sk)->read_skb(sk, actor);
 	ktun_conn_put(conn);
 	return -EOPNOTSUPP;
 }
@@ -217,7 +216,7 @@ static int ktun_gate_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 	struct ktun_conn *conn = ktun_conn_lookup(sk);
 
 	if (!conn)
-		return ktun_orig(sk)->sendmsg_locked(sk, msg, len);
+		return ktun_gate_orig(sk)->sendmsg_locked(sk, msg, len);
 	ktun_conn_put(conn);
 	return -EAGAIN;
 }
@@ -229,7 +228,7 @@ static __poll_t ktun_gate_poll(struct file *file, struct socket *sock,
 	__poll_t mask = 0;
 
 	if (!conn) {
-		mask = ktun_orig(sock->sk)->poll(file, sock, wait);
+		mask = ktun_gate_orig(sock->sk)->poll(file, sock, wait);
 		/* A listener's secured children are not in its queue yet. */
 		if (READ_ONCE(sock->sk->sk_state) == TCP_LISTEN &&
 		    ktun_park_has_ready(sock->sk))
@@ -258,9 +257,9 @@ static int ktun_gate_shutdown(struct socket *sock, int how)
 	int ret;
 
 	if (!conn)
-		return ktun_orig(sock->sk)->shutdown(sock, how);
+		return ktun_gate_orig(sock->sk)->shutdown(sock, how);
 	if (how != SHUT_WR)
-		ktun_conn_fail(conn, ECONNRESET, "the owner shut the connection down");
+		ktun_verdict_fail(conn, ECONNRESET, "the owner shut the connection down");
 	ret = ktun_gate_wait(conn, false, READ_ONCE(sock->sk->sk_sndtimeo));
 	if (!ret)
 		ret = ktun_gate_next(conn)->shutdown(sock, how);
@@ -281,7 +280,7 @@ static int ktun_gate_setsockopt(struct socket *sock, int level, int optname,
 				sockptr_t optval, unsigned int optlen)
 {
 	struct ktun_conn *conn = ktun_gate_conn(sock);
-	const struct proto_ops *ops = ktun_orig(sock->sk);
+	const struct proto_ops *ops = ktun_gate_orig(sock->sk);
 	int ret = 0;
 
 	/* A gated listener keeps TCP Fast Open off (ktun_gate_listen()). */
@@ -302,7 +301,7 @@ static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
 				char __user *optval, int __user *optlen)
 {
 	struct ktun_conn *conn = ktun_gate_conn(sock);
-	const struct proto_ops *ops = ktun_orig(sock->sk);
+	const struct proto_ops *ops = ktun_gate_orig(sock->sk);
 	int ret = 0;
 
 	/* The traffic keys stay ktun's (see record.c). */
@@ -326,14 +325,14 @@ static int ktun_gate_getsockopt(struct socket *sock, int level, int optname,
  * read our ops before calling here and will drop the module reference
  * they stand for; if the verdict published other ops meanwhile (dropping
  * that reference already), take it again.  A connection is only
- * publishing while it can still be found (ktun_conn_closed()), so once
+ * publishing while it can still be found (ktun_verdict_closed()), so once
  * its lock is taken here, or it is gone, no publication can follow.
  */
 static int ktun_gate_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct ktun_conn *conn = sk ? ktun_conn_lookup(sk) : NULL;
-	const struct proto_ops *ops = sk ? ktun_orig(sk) : ktun_gates[0].orig;
+	const struct proto_ops *ops = sk ? ktun_gate_orig(sk) : ktun_gates[0].orig;
 
 	if (conn) {
 		if (READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE)
@@ -346,7 +345,7 @@ static int ktun_gate_release(struct socket *sock)
 			conn->grafted = false;
 		}
 		mutex_unlock(&conn->lock);
-		ktun_conn_fail(conn, ECONNRESET, "the owner closed the socket");
+		ktun_verdict_fail(conn, ECONNRESET, "the owner closed the socket");
 		ktun_conn_put(conn);
 	} else {
 		if (!ktun_gate_holds_ref(READ_ONCE(sock->ops)))
@@ -382,14 +381,14 @@ static void ktun_gate_graft(struct socket *sock, struct socket *newsock,
 		newsock = NULL;
 	if (!conn) {
 		if (newsock) {
-			WRITE_ONCE(newsock->ops, ktun_orig(sk2));
+			WRITE_ONCE(newsock->ops, ktun_gate_orig(sk2));
 			module_put(THIS_MODULE);
 		}
 		return;
 	}
 	conn->sock = newsock;
 	conn->grafted = !!newsock;
-	conn->orig_ops = ktun_orig(sk2);
+	conn->orig_ops = ktun_gate_orig(sk2);
 	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
 		ktun_gate_publish(conn);
 }
@@ -412,7 +411,7 @@ static int ktun_gate_take(struct socket *sock, struct socket *newsock,
 	 * SYN_RECV with the peer's SYN data: never ktun's, never plain.
 	 */
 	if (rcu_access_pointer(tcp_sk(sk2)->fastopen_rsk) &&
-	    ktun_hook_selects(sk2)) {
+	    ktun_policy_selects_child(sk2)) {
 		pr_warn_ratelimited("ktun: closing a TCP Fast Open child a policy selects\n");
 		tcp_abort(sk2, ECONNABORTED);
 		READ_ONCE(sk2->sk_prot)->close(sk2, 0);
@@ -563,7 +562,7 @@ static int ktun_refused_getsockopt(struct socket *sock, int level, int optname,
 {
 	if (ktun_gate_opt_blocked(level, optname))
 		return -ECONNREFUSED;
-	return ktun_orig(sock->sk)->getsockopt(sock, level, optname, optval, optlen);
+	return ktun_gate_orig(sock->sk)->getsockopt(sock, level, optname, optval, optlen);
 }
 
 static int ktun_refused_setsockopt(struct socket *sock, int level, int optname,
@@ -571,7 +570,7 @@ static int ktun_refused_setsockopt(struct socket *sock, int level, int optname,
 {
 	if (ktun_gate_opt_blocked(level, optname))
 		return -ECONNREFUSED;
-	return ktun_orig(sock->sk)->setsockopt(sock, level, optname, optval, optlen);
+	return ktun_gate_orig(sock->sk)->setsockopt(sock, level, optname, optval, optlen);
 }
 
 static void __init ktun_refused_build(struct ktun_gate *gate,
@@ -678,7 +677,7 @@ int ktun_gate_attach(struct ktun_conn *conn, struct socket *sock)
 	 * shut down) connecting now.  Its ops hold their module reference.
 	 */
 	if (ktun_is_gate(READ_ONCE(sock->ops))) {
-		conn->orig_ops = ktun_orig(sock->sk);
+		conn->orig_ops = ktun_gate_orig(sock->sk);
 		conn->sock = sock;
 		conn->grafted = true;
 		return 0;
@@ -710,6 +709,54 @@ void ktun_gate_publish(struct ktun_conn *conn)
 		module_put(THIS_MODULE);
 }
 
+/*
+ * An in-kernel client (RDS-TCP) must not hear ESTABLISHED before the
+ * connection is secure: it would start sending, and take the reset of a
+ * failed handshake for a working connection that broke (RDS then
+ * reconnects at once, in a loop).  The report is held back and replayed
+ * by ktun_gate_wake() once secure; other states pass through.
+ */
+static void ktun_gate_state_change(struct sock *sk)
+{
+	struct ktun_conn *conn = ktun_conn_lookup(sk);
+
+	if (!conn)
+		return;
+	if (sk->sk_state == TCP_ESTABLISHED &&
+	    READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
+		WRITE_ONCE(conn->held_established, true);
+	else
+		conn->saved_state_change(sk);
+	ktun_conn_put(conn);
+}
+
+/*
+ * Takes over an in-kernel client's sk_state_change.  Any context; the
+ * socket is locked.
+ */
+void ktun_gate_hold_established(struct ktun_conn *conn)
+{
+	struct sock *sk = conn->sk;
+
+	if (conn->owner != KTUN_OWNER_KERNEL || conn->role != KTUN_ROLE_CLIENT)
+		return;
+	write_lock_bh(&sk->sk_callback_lock);
+	conn->saved_state_change = sk->sk_state_change;
+	sk->sk_state_change = ktun_gate_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Gives the callback back; before the verdict is published. */
+void ktun_gate_release_established(struct ktun_conn *conn)
+{
+	struct sock *sk = conn->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_state_change == ktun_gate_state_change)
+		sk->sk_state_change = conn->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 /* Wakes the socket's own sleepers (poll, epoll) without its callbacks. */
 static void ktun_gate_wake_sleepers(struct sock *sk)
 {
@@ -724,7 +771,7 @@ static void ktun_gate_wake_sleepers(struct sock *sk)
 
 /*
  * Wakes everyone waiting in the gate, and poll()ers.  An in-kernel client
- * now hears the ESTABLISHED that relay.c held back; an in-kernel server
+ * now hears the ESTABLISHED that ktun_gate_hold_established() held back; an in-kernel server
  * (RDS accepts before the handshake ends) must not hear it twice - RDS
  * would reconnect.  A process's socket gets no sk_state_change either:
  * KCM, attached mid-handshake, takes any state change for a broken
@@ -746,7 +793,7 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	}
 	sk->sk_write_space(sk);
 	if (secure)
-		ktun_readsock_kick(conn);
+		ktun_readers_kick(conn);
 }
 
 /*

@@ -29,59 +29,17 @@
 #include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
 #include <net/mptcp.h>
-#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "conn.h"
+#include "gate.h"
+#include "hook.h"
 #include "ktun.h"
 #include "park.h"
-
-/*
- * Lockless, before any lookup: writers link a replacement before they
- * unlink what it replaces (policy.c), so the list is empty only when
- * the table is.
- */
-static bool ktun_net_has_policies(const struct sock *sk)
-{
-	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
-}
-
-static void ktun_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->family = sk->sk_family;
-	t->has_remote = true;
-	t->has_local = true;
-	/* IPv4 through a dual-stack IPv6 socket is IPv4 to the policies. */
-	if (sk->sk_family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
-		t->family = AF_INET;
-		t->remote.ip4 = sk->sk_v6_daddr.s6_addr32[3];
-		t->local.ip4 = sk->sk_v6_rcv_saddr.s6_addr32[3];
-	} else if (sk->sk_family == AF_INET6) {
-		t->remote.ip6 = sk->sk_v6_daddr;
-		t->local.ip6 = sk->sk_v6_rcv_saddr;
-	} else {
-		t->remote.ip4 = sk->sk_daddr;
-		t->local.ip4 = sk->sk_rcv_saddr;
-	}
-	t->rport = ntohs(sk->sk_dport);
-	t->lport = sk->sk_num;
-	t->direction = dir;
-	t->owner = sk->sk_kern_sock ? KTUN_OWNER_KERNEL : KTUN_OWNER_USER;
-}
-
-/* Does a policy select the listener's child @sk?  Any context. */
-bool ktun_hook_selects(const struct sock *sk)
-{
-	struct ktun_tuple t;
-	bool found;
-
-	ktun_tuple(sk, KTUN_DIRECTION_IN, &t);
-	rcu_read_lock();
-	found = ktun_policy_lookup(ktun_pernet(sock_net(sk)), &t);
-	rcu_read_unlock();
-	return found;
-}
+#include "policy.h"
+#include "readers.h"
+#include "relay.h"
+#include "verdict.h"
 
 /*
  * The connection for @sk if a policy selects it: NULL if none does,
@@ -98,7 +56,7 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 	struct ktun_policy *p;
 	struct ktun_tuple t;
 
-	ktun_tuple(sk, dir, &t);
+	ktun_policy_sk_tuple(sk, dir, &t);
 	rcu_read_lock();
 	p = ktun_policy_lookup(kn, &t);
 	if (!p && sk_is_mptcp(sk)) {
@@ -113,10 +71,10 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 	return conn ?: ERR_PTR(-ENOMEM);
 }
 
-/* Without readsock.c a direct tcp_read_sock() reader would get raw bytes. */
+/* Without readers.c a direct tcp_read_sock() reader would get raw bytes. */
 static bool ktun_match_readable(const struct ktun_conn *conn)
 {
-	return conn->owner != KTUN_OWNER_KERNEL || ktun_readsock_active();
+	return conn->owner != KTUN_OWNER_KERNEL || ktun_readers_active();
 }
 
 #define KTUN_WHY_NO_REDIRECT	"kernel-owned socket and redirect_read_sock=0"
@@ -138,7 +96,7 @@ static void ktun_drop_rx(struct sock *sk)
 /*
  * A selected socket nothing may reach, at once: shut both ways, its
  * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
- * The reset follows (ktun_conn_refuse()), or, with no connection to
+ * The reset follows (ktun_verdict_refuse()), or, with no connection to
  * refuse (out of memory, even the reserve), the owner's close.  The
  * socket is locked (the caller's connect(), or the softirq that
  * established a child, before the owner can read).
@@ -167,7 +125,7 @@ static void ktun_hook_connect(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ktun_conn *conn;
 
-	if (!sk->sk_socket || !ktun_net_has_policies(sk))
+	if (!sk->sk_socket || !ktun_policy_any(sk))
 		return;
 	conn = ktun_match(sk, KTUN_DIRECTION_OUT, KTUN_ROLE_CLIENT);
 	if (!conn)
@@ -184,32 +142,22 @@ static void ktun_hook_connect(struct sock *sk)
 	}
 	/* A socket with someone else's ops is not gated, only reset. */
 	ktun_gate_attach(conn, sk->sk_socket);
-	ktun_relay_attach(conn);
-	ktun_conn_link(conn);
+	ktun_gate_hold_established(conn);
+	ktun_verdict_link(conn);
 	if (sk_is_mptcp(sk))
-		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
+		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
 	else if (!ktun_match_readable(conn))
-		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
+		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
 	else if (!conn->grafted)
-		ktun_conn_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
+		ktun_verdict_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
 	ktun_conn_put(conn);
-}
-
-static bool ktun_inbound_possible(const struct sock *sk)
-{
-	bool found;
-
-	rcu_read_lock();
-	found = ktun_policy_inbound_possible(ktun_pernet(sock_net(sk)), sk);
-	rcu_read_unlock();
-	return found;
 }
 
 /* MPTCP's own listener is a TCP socket too: its children are refused. */
 static void ktun_hook_listen(struct sock *sk)
 {
-	if (ktun_net_has_policies(sk) && !sk_is_mptcp(sk) &&
-	    ktun_inbound_possible(sk) && ktun_gate_listen(sk))
+	if (ktun_policy_any(sk) && !sk_is_mptcp(sk) &&
+	    ktun_policy_selects_listener(sk) && ktun_gate_listen(sk))
 		pr_warn_ratelimited("ktun: cannot gate a listener on port %u\n",
 				    sk->sk_num);
 }
@@ -232,7 +180,7 @@ static struct sock *ktun_ungated_listener(struct inet_listen_hashbucket *ilb,
 	sk_nulls_for_each(sk, node, &ilb->nulls_head) {
 		if (net_eq(sock_net(sk), net) && sk->sk_kern_sock &&
 		    sk->sk_socket && ktun_gate_wants(sk->sk_socket) &&
-		    ktun_inbound_possible(sk)) {
+		    ktun_policy_selects_listener(sk)) {
 			sock_hold(sk);
 			found = sk;
 			break;
@@ -287,7 +235,7 @@ static void ktun_hook_child(struct sock *sk)
 	const char *why = NULL;
 	struct ktun_conn *conn;
 
-	if (!ktun_net_has_policies(sk))
+	if (!ktun_policy_any(sk))
 		return;
 	conn = ktun_match(sk, KTUN_DIRECTION_IN, KTUN_ROLE_SERVER);
 	if (!conn)
@@ -336,11 +284,11 @@ static void ktun_hook_child(struct sock *sk)
 		}
 	}
 	conn->orig_ops = ktun_gate_orig(sk);
-	ktun_conn_link(conn);
+	ktun_verdict_link(conn);
 	if (!why && !ktun_match_readable(conn))
 		why = KTUN_WHY_NO_REDIRECT;
 	if (why)
-		ktun_conn_refuse(conn, ECONNREFUSED, why);
+		ktun_verdict_refuse(conn, ECONNREFUSED, why);
 	else
 		ktun_relay_start(conn);	/* an orphan's waits to be claimed */
 	ktun_conn_put(conn);
@@ -373,10 +321,10 @@ static void ktun_hook_close(struct sock *sk)
 	if (!conn)
 		return;
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		ktun_conn_fail_async(conn, ECONNRESET,
-				     "connection closed during the handshake");
+		ktun_verdict_fail_async(conn, ECONNRESET,
+					"connection closed during the handshake");
 	else
-		ktun_conn_closed(conn);
+		ktun_verdict_closed(conn);
 	ktun_conn_put(conn);
 }
 
@@ -427,7 +375,7 @@ static void ktun_probe_data(void *data, const struct sock *sk)
 		return;
 	state = READ_ONCE(conn->state);
 	if (state == KTUN_CONN_STATE_SECURE)
-		ktun_tlsread_data_ready(conn);
+		ktun_readers_data_ready(conn);
 	else if (state == KTUN_CONN_STATE_FAILED ||
 		 test_bit(KTUN_CONN_F_REFUSED, &conn->flags))
 		ktun_drop_rx((struct sock *)sk);	/* before MPTCP takes it */

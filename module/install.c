@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Key installation: TCP_ULP "tls", our last flight, TLS_TX, TLS_RX, with the
- * owner kept out the whole time.
+ * owner kept out the whole time; and the cipher -> crypto_info mapping,
+ * from the neutral per-direction struct ktun_keys the handshake fills.
  *
  * Two tls facts shape this (see Documentation/design.md):
  *  - tls_build_proto() rebuilds a system-wide table from sk->sk_prot and
@@ -21,9 +22,84 @@
 #include <linux/tls.h>
 
 #include "conn.h"
-#include "ktun.h"
+#include "gate.h"
+#include "install.h"
 #include "park.h"
+#include "readers.h"
 #include "record.h"
+#include "relay.h"
+
+/* kTLS's crypto_info, one struct per cipher. */
+union ktun_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+};
+
+/* How long each of struct ktun_keys' fields is for @cipher. */
+void ktun_install_key_lens(u32 cipher, struct ktun_key_lens *l)
+{
+	bool chacha = cipher == KTUN_CIPHER_CHACHA20_POLY1305;
+
+	l->key = cipher == KTUN_CIPHER_AES_128_GCM ? 16 : 32;
+	l->salt = chacha ? 0 : 4;
+	l->iv = chacha ? 12 : 8;
+	l->seq = 8;
+}
+
+/*
+ * TLS 1.2 GCM: the explicit nonce continues from iv, and the peer used
+ * the record sequence number; anything else reuses a nonce.
+ */
+bool ktun_install_nonce_ok(u32 cipher, const struct ktun_keys *k)
+{
+	return cipher == KTUN_CIPHER_CHACHA20_POLY1305 || !memcmp(k->iv, k->seq, 8);
+}
+
+/*
+ * Builds one direction's crypto_info from keys of ktun_install_key_lens()'s
+ * lengths.  Returns the struct length.
+ */
+static int ktun_install_crypto(u32 cipher, const struct ktun_keys *k,
+			       union ktun_crypto_info *ci)
+{
+	struct ktun_key_lens l;
+	u8 *key, *salt, *iv, *seq;
+	int size;
+
+	ktun_install_key_lens(cipher, &l);
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = TLS_1_2_VERSION;
+	if (cipher == KTUN_CIPHER_AES_128_GCM) {
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		key = ci->gcm128.key;
+		salt = ci->gcm128.salt;
+		iv = ci->gcm128.iv;
+		seq = ci->gcm128.rec_seq;
+		size = sizeof(ci->gcm128);
+	} else if (cipher == KTUN_CIPHER_AES_256_GCM) {
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		key = ci->gcm256.key;
+		salt = ci->gcm256.salt;
+		iv = ci->gcm256.iv;
+		seq = ci->gcm256.rec_seq;
+		size = sizeof(ci->gcm256);
+	} else {
+		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		key = ci->chacha.key;
+		salt = NULL;
+		iv = ci->chacha.iv;
+		seq = ci->chacha.rec_seq;
+		size = sizeof(ci->chacha);
+	}
+	memcpy(key, k->key, l.key);
+	memcpy(iv, k->iv, l.iv);
+	memcpy(seq, k->seq, l.seq);
+	if (salt)
+		memcpy(salt, k->salt, l.salt);
+	return size;
+}
 
 static void ktun_set_socket(struct sock *sk, struct socket *sock)
 {
@@ -62,13 +138,10 @@ static int ktun_tls_setup(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	return err;
 }
 
-/*
- * Installs kTLS (ktun_tls_setup()), then publishes it to the owner.
- * Caller holds conn->lock.
- */
-int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
-		 struct tls_crypto_info *rx, unsigned int len,
-		 const void *last, size_t last_len)
+/* ktun_install() with kTLS's crypto_info. */
+static int ktun_install_tls(struct ktun_conn *conn, struct tls_crypto_info *tx,
+			    struct tls_crypto_info *rx, unsigned int len,
+			    const void *last, size_t last_len)
 {
 	struct sock *sk = conn->sk;
 	struct socket *standin, *owner;
@@ -84,7 +157,7 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	standin->state = SS_CONNECTED;
 	standin->ops = conn->orig_ops;
 
-	ktun_relay_detach(conn);
+	ktun_gate_release_established(conn);
 	owner = sk->sk_socket;
 	ktun_set_socket(sk, standin);
 	err = ktun_tls_setup(conn, tx, rx, len, last, last_len);
@@ -96,7 +169,7 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	sock_release(standin);
 	if (err)
 		return err;
-	ktun_tlsread_learn(conn->final_ops);
+	ktun_readers_learn(conn->final_ops);
 
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
@@ -105,4 +178,24 @@ int ktun_install(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	ktun_gate_publish(conn);
 	ktun_park_secured(conn);	/* a held child: accept() may take it */
 	return 0;
+}
+
+/*
+ * Installs kTLS with the keys @tx and @rx of @cipher (ktun_tls_setup()),
+ * then publishes it to the owner.  Caller holds conn->lock.
+ */
+int ktun_install(struct ktun_conn *conn, u32 cipher, const struct ktun_keys *tx,
+		 const struct ktun_keys *rx, const void *last, size_t last_len)
+{
+	union ktun_crypto_info ci[2];
+	unsigned int len;
+	int err;
+
+	lockdep_assert_held(&conn->lock);
+	len = ktun_install_crypto(cipher, tx, &ci[0]);
+	ktun_install_crypto(cipher, rx, &ci[1]);
+	err = ktun_install_tls(conn, &ci[0].info, &ci[1].info, len, last,
+			       last_len);
+	memzero_explicit(ci, sizeof(ci));
+	return err;
 }

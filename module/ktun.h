@@ -2,7 +2,8 @@
 /*
  * ktun: transparent kernel TLS for policy-selected TCP connections.
  *
- * Module-wide declarations: per-netns state and live object accounting.
+ * Module-wide declarations: per-netns state, the module's workqueue and
+ * live object accounting.
  */
 #ifndef _KTUN_H
 #define _KTUN_H
@@ -12,7 +13,8 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
-#include <net/genetlink.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/ktun.h>
@@ -41,8 +43,13 @@ struct ktun_net {
 	/*
 	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
 	 * @n_conns, @conns_genid, @next_hs_id and the handshake accounting (limits.c):
-	 * @n_handshakes and @sources.  @daemon_portid is written under @lock
-	 * and read with READ_ONCE; 0 means no daemon.
+	 * @n_handshakes and @sources.
+	 *
+	 * @daemon_portid (0: no daemon) is set by daemon-register under
+	 * @lock, and cleared without it by the NETLINK_URELEASE notifier
+	 * (hs_nl.c), which clears only the port being released: a register
+	 * from another port meanwhile sees it still set and fails.  Read
+	 * with READ_ONCE.
 	 */
 	spinlock_t conn_lock;
 	struct list_head conns;
@@ -63,15 +70,20 @@ static inline struct ktun_net *ktun_pernet(const struct net *net)
 	return net_generic(net, ktun_net_id);
 }
 
-/* Objects alive in the whole module; leak checks read them. */
+/*
+ * Objects alive in the whole module; leak checks read them.  Policies
+ * (policy.c), namespace states (netns.c), connections (conn.c), and the
+ * connections the sk_data_ready probe must look at (conn.c).
+ */
 extern atomic_t ktun_live_policies;
 extern atomic_t ktun_live_nets;
+extern atomic_t ktun_live_conns;
+extern atomic_t ktun_watched_conns;
+
+/* All of ktun's work items run here (main.c allocates it). */
+extern struct workqueue_struct *ktun_wq;
 
 int ktun_netns_init(void);
 void ktun_netns_exit(void);
-extern struct genl_family ktun_nl_family;
-
-int ktun_netlink_init(void);
-void ktun_netlink_exit(void);
 
 #endif /* _KTUN_H */

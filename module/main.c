@@ -8,8 +8,19 @@
 #include <net/genetlink.h>
 
 #include "conn.h"
+#include "gate.h"
+#include "hook.h"
 #include "ktun.h"
+#include "nl.h"
+#include "readers.h"
 
+struct workqueue_struct *ktun_wq;
+
+/*
+ * Each step undone by the label under it, in reverse order; every step's
+ * return value is checked.  ktun_gate_init() builds tables only and has
+ * nothing to undo.
+ */
 static int __init ktun_init(void)
 {
 	int err;
@@ -20,31 +31,33 @@ static int __init ktun_init(void)
 	err = ktun_conn_init();
 	if (err)
 		goto err_wq;
-	ktun_gate_init();
+	err = ktun_gate_init();
+	if (err)
+		goto err_conn;
 	err = ktun_netns_init();
 	if (err)
 		goto err_conn;
-	err = ktun_hs_nl_init();
+	err = ktun_nl_hs_init();
 	if (err)
 		goto err_netns;
 	err = ktun_netlink_init();
 	if (err)
-		goto err_hs_nl;
-	err = ktun_readsock_init();
+		goto err_nl_hs;
+	err = ktun_readers_init();
 	if (err)
 		goto err_netlink;
 	err = ktun_hook_init();
 	if (err)
-		goto err_readsock;
+		goto err_readers;
 	pr_info("ktun: loaded\n");
 	return 0;
 
-err_readsock:
-	ktun_readsock_exit();
+err_readers:
+	ktun_readers_exit();
 err_netlink:
 	ktun_netlink_exit();
-err_hs_nl:
-	ktun_hs_nl_exit();
+err_nl_hs:
+	ktun_nl_hs_exit();
 err_netns:
 	ktun_netns_exit();
 err_conn:
@@ -56,7 +69,7 @@ err_wq:
 
 /*
  * Gated sockets and listeners hold module references, and so do secure
- * connections read through readsock.c or tlsread.c (RDS, KCM), so this
+ * connections read through readers.c (RDS, KCM), so this
  * runs only when none is left; other secure connections keep working
  * (their ops are tls's).  Order: no new connections (hooks), no daemon
  * messages (family), then each namespace fails and forgets its
@@ -65,10 +78,9 @@ err_wq:
 static void __exit ktun_exit(void)
 {
 	ktun_hook_exit();
-	ktun_tlsread_exit();
-	ktun_readsock_exit();
+	ktun_readers_exit();
 	ktun_netlink_exit();
-	ktun_hs_nl_exit();
+	ktun_nl_hs_exit();
 	ktun_netns_exit();
 	flush_workqueue(ktun_wq);
 	destroy_workqueue(ktun_wq);

@@ -6,9 +6,9 @@
 #include <linux/module.h>
 
 #include "ktun.h"
-#include "conn.h"
 #include "limits.h"
 #include "policy.h"
+#include "verdict.h"
 
 unsigned int ktun_net_id __read_mostly;
 atomic_t ktun_live_nets = ATOMIC_INIT(0);
@@ -41,7 +41,7 @@ static void __net_exit ktun_net_pre_exit(struct net *net)
 	mutex_lock(&kn->lock);
 	ktun_policy_flush(kn, 0);
 	mutex_unlock(&kn->lock);
-	ktun_conn_drain_net(net);
+	ktun_verdict_drain_net(net);
 }
 
 /*
@@ -53,7 +53,7 @@ static void __net_exit ktun_net_exit(struct net *net)
 {
 	struct ktun_net *kn = ktun_pernet(net);
 
-	ktun_conn_drain_net(net);
+	ktun_verdict_drain_net(net);
 	mutex_lock(&kn->lock);
 	ktun_policy_flush(kn, 0);
 	mutex_unlock(&kn->lock);

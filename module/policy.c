@@ -230,7 +230,7 @@ static void ktun_policy_merge(struct ktun_net *kn, struct list_head *table)
  * list nodes, taken over: the caller keeps none).  One equal to a policy
  * in the table is dropped and that one stays where it is, id and all.
  * The new ones are in before the old ones go, so the list is empty at no
- * moment (ktun_net_has_policies() reads it without the seqlock).  Sorted
+ * moment (ktun_policy_any() reads it without the seqlock).  Sorted
  * first and merged in one pass, so the write section is linear.  -ENOSPC
  * if @n is over the cap (nothing changed, @table still the caller's).
  */
@@ -373,11 +373,9 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 	return found;
 }
 
-/*
- * Could an inbound policy select a child of listener @sk?  Port 0: listen()
- * binds one only after the hook that asks.  Caller holds rcu_read_lock().
- */
-bool ktun_policy_inbound_possible(struct ktun_net *kn, const struct sock *sk)
+/* ktun_policy_selects_listener()'s walk.  Caller holds rcu_read_lock(). */
+static bool ktun_policy_inbound_possible(struct ktun_net *kn,
+					 const struct sock *sk)
 {
 	struct ktun_policy *p;
 	unsigned int seq;
@@ -397,5 +395,57 @@ bool ktun_policy_inbound_possible(struct ktun_net *kn, const struct sock *sk)
 			break;
 		}
 	} while (read_seqretry(&kn->policies_seq, seq));
+	return found;
+}
+
+/*
+ * Could an inbound policy select a child of listener @sk?  Port 0: listen()
+ * binds one only after the hook that asks.  Any context.
+ */
+bool ktun_policy_selects_listener(const struct sock *sk)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = ktun_policy_inbound_possible(ktun_pernet(sock_net(sk)), sk);
+	rcu_read_unlock();
+	return found;
+}
+
+/* What @sk, a connection in direction @dir, looks like to the policies. */
+void ktun_policy_sk_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = sk->sk_family;
+	t->has_remote = true;
+	t->has_local = true;
+	/* IPv4 through a dual-stack IPv6 socket is IPv4 to the policies. */
+	if (sk->sk_family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		t->family = AF_INET;
+		t->remote.ip4 = sk->sk_v6_daddr.s6_addr32[3];
+		t->local.ip4 = sk->sk_v6_rcv_saddr.s6_addr32[3];
+	} else if (sk->sk_family == AF_INET6) {
+		t->remote.ip6 = sk->sk_v6_daddr;
+		t->local.ip6 = sk->sk_v6_rcv_saddr;
+	} else {
+		t->remote.ip4 = sk->sk_daddr;
+		t->local.ip4 = sk->sk_rcv_saddr;
+	}
+	t->rport = ntohs(sk->sk_dport);
+	t->lport = sk->sk_num;
+	t->direction = dir;
+	t->owner = sk->sk_kern_sock ? KTUN_OWNER_KERNEL : KTUN_OWNER_USER;
+}
+
+/* Does a policy select the listener's child @sk?  Any context. */
+bool ktun_policy_selects_child(const struct sock *sk)
+{
+	struct ktun_tuple t;
+	bool found;
+
+	ktun_policy_sk_tuple(sk, KTUN_DIRECTION_IN, &t);
+	rcu_read_lock();
+	found = ktun_policy_lookup(ktun_pernet(sock_net(sk)), &t);
+	rcu_read_unlock();
 	return found;
 }

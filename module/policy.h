@@ -9,6 +9,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <net/sock.h>
 #include <uapi/linux/ktun.h>
 
 #include "ktun.h"
@@ -101,7 +102,18 @@ void ktun_policy_flush(struct ktun_net *kn, u8 action);
 struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id);
 struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 				       const struct ktun_tuple *t);
-struct sock;
-bool ktun_policy_inbound_possible(struct ktun_net *kn, const struct sock *sk);
+bool ktun_policy_selects_listener(const struct sock *sk);
+bool ktun_policy_selects_child(const struct sock *sk);
+void ktun_policy_sk_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t);
+
+/*
+ * Has @sk's namespace any policy at all?  Lockless, before any lookup:
+ * writers link a replacement before they unlink what it replaces, so the
+ * list is empty only when the table is.
+ */
+static inline bool ktun_policy_any(const struct sock *sk)
+{
+	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
+}
 
 #endif /* _KTUN_POLICY_H */

@@ -19,7 +19,7 @@
  * TLS wants; getsockopt(SOL_TLS, TLS_TX/TLS_RX), which would hand out the traffic
  * keys, is refused.
  * They hold a module reference, as the gate's do, so ktun stays loaded
- * while such a socket is open.  In-kernel readers (readsock.c, tlsread.c)
+ * while such a socket is open.  In-kernel readers (readers.c)
  * hand the record to ktun_record_queue(), which takes it from a work item.
  */
 #include <linux/module.h>

@@ -12,7 +12,7 @@
  * The relay hears of incoming bytes through the sk_data_ready tracepoint
  * (hook.c), not by taking the callback: the owner's own callback still
  * runs, and finds nothing to read - the gate, and for direct
- * tcp_read_sock() callers readsock.c, hand out nothing until secure.
+ * tcp_read_sock() callers readers.c, hand out nothing until secure.
  */
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
@@ -21,7 +21,10 @@
 
 #include "conn.h"
 #include "ktun.h"
+#include "nl.h"
 #include "park.h"
+#include "relay.h"
+#include "verdict.h"
 
 /* Bytes arrived on a handshaking connection: queue the relay if it waits. */
 void ktun_relay_data_ready(struct ktun_conn *conn)
@@ -29,54 +32,6 @@ void ktun_relay_data_ready(struct ktun_conn *conn)
 	if (READ_ONCE(conn->want_record) && ktun_conn_get(conn) &&
 	    !queue_work(ktun_wq, &conn->relay_work))
 		ktun_conn_put(conn);
-}
-
-/*
- * An in-kernel client (RDS-TCP) must not hear ESTABLISHED before the
- * connection is secure: it would start sending, and take the reset of a
- * failed handshake for a working connection that broke (RDS then
- * reconnects at once, in a loop).  The report is held back and replayed
- * by ktun_gate_wake() once secure; other states pass through.
- */
-static void ktun_relay_state_change(struct sock *sk)
-{
-	struct ktun_conn *conn = ktun_conn_lookup(sk);
-
-	if (!conn)
-		return;
-	if (sk->sk_state == TCP_ESTABLISHED &&
-	    READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		WRITE_ONCE(conn->held_established, true);
-	else
-		conn->saved_state_change(sk);
-	ktun_conn_put(conn);
-}
-
-/*
- * Takes over an in-kernel client's sk_state_change.  Any context; the
- * socket is locked.
- */
-void ktun_relay_attach(struct ktun_conn *conn)
-{
-	struct sock *sk = conn->sk;
-
-	if (conn->owner != KTUN_OWNER_KERNEL || conn->role != KTUN_ROLE_CLIENT)
-		return;
-	write_lock_bh(&sk->sk_callback_lock);
-	conn->saved_state_change = sk->sk_state_change;
-	sk->sk_state_change = ktun_relay_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
-}
-
-/* Gives the callback back; before the verdict is published. */
-void ktun_relay_detach(struct ktun_conn *conn)
-{
-	struct sock *sk = conn->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_state_change == ktun_relay_state_change)
-		sk->sk_state_change = conn->saved_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
 }
 
 /* Starts the handshake once the connection is established.  Any context. */
@@ -237,7 +192,7 @@ void ktun_relay_work(struct work_struct *work)
 		ktun_relay_step(conn, &err, &why);
 	mutex_unlock(&conn->lock);
 	if (err)
-		ktun_conn_fail(conn, err, why);
+		ktun_verdict_fail(conn, err, why);
 	ktun_conn_put(conn);
 }
 
