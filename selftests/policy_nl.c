@@ -107,7 +107,7 @@ TEST_F(nl, roundtrip)
 	EXPECT_EQ(AF_UNSPEC, got.p[1].family);
 	EXPECT_EQ(KTUN_DIRECTION_BOTH, got.p[1].direction);
 	EXPECT_EQ(KTUN_OWNER_ANY, got.p[1].owner);
-	EXPECT_EQ(7, got.p[1].ciphers);
+	EXPECT_EQ(KTUN_CIPHER_MASK, got.p[1].ciphers);
 	EXPECT_EQ(5000, got.p[1].timeout);
 	EXPECT_EQ(0, got.p[1].rport_min);
 
@@ -259,7 +259,7 @@ static void port_zero(struct nlmsghdr *nlh)
 
 static void dir_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u8(nlh, KTUN_A_POLICY_DIRECTION, 4);
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_DIRECTION, KTUN_DIRECTION_MAX + 1);
 }
 
 static void owner_unknown(struct nlmsghdr *nlh)
@@ -306,7 +306,7 @@ static void ciphers_none(struct nlmsghdr *nlh)
 
 static void ciphers_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u32(nlh, KTUN_A_POLICY_CIPHERS, 8);
+	mnl_attr_put_u32(nlh, KTUN_A_POLICY_CIPHERS, KTUN_CIPHER_MASK + 1);
 }
 
 static void timeout_low(struct nlmsghdr *nlh)
@@ -332,7 +332,7 @@ static void require_with_ident(struct nlmsghdr *nlh)
 
 static void action_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, 3);
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, KTUN_ACTION_MAX + 1);
 }
 
 static void attr_truncated(struct nlmsghdr *nlh)

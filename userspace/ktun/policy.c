@@ -129,7 +129,7 @@ static int put_ciphers(struct nlmsghdr *nlh, const char *arg)
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "all")) {
-			flags |= (1u << 3) - 1;
+			flags |= KTUN_CIPHER_MASK;
 			continue;
 		}
 		i = name_lookup(cipher_names, 3, tok);
