@@ -29,7 +29,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 LDLIBS_MNL := -lmnl
 LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
 
-LIB_SRC := userspace/lib/ktnl.c
+LIB_SRC := userspace/lib/ktnl.c userspace/lib/ktun_msg.c
 KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC)
 KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/ktun.h
 
