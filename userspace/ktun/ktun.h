@@ -31,7 +31,6 @@ enum {
 
 struct ktun_opts {
 	bool json;
-	bool pretty;
 };
 
 extern struct ktun_opts opts;

@@ -13,7 +13,7 @@
 struct ktun_opts opts;
 
 static const char usage_text[] =
-"Usage: ktun [-j] [-p] OBJECT COMMAND [ARGS]\n"
+"Usage: ktun [-j] OBJECT COMMAND [ARGS]\n"
 "       ktun help | -h | --help\n"
 "       ktun -V | --version\n"
 "\n"
@@ -44,7 +44,6 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -j, --json     print JSON\n"
-"  -p, --pretty   accepted for iproute2 compatibility\n"
 "\n"
 "Exit status: 0 success, 1 the kernel refused or a system error,\n"
 "2 invalid command line.  See ktun(8).\n";
@@ -78,8 +77,6 @@ int main(int argc, char **argv)
 
 		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
 			opts.json = true;
-		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
-			opts.pretty = true;
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			return cmd_help(0, NULL);
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
