@@ -49,14 +49,18 @@ all: module userspace
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
-userspace: userspace/ktun/ktun userspace/ktund/ktund
+userspace: userspace/ktun/ktun userspace/ktund/ktund userspace/ktun-pki/ktun-pki
 
 userspace/ktund/ktund: userspace/ktund/main.c $(KTUND_TLS) $(LIB_SRC) $(KTUN_HDR)
 	$(CC) $(CFLAGS) -o $@ userspace/ktund/main.c userspace/ktund/tls.c $(LIB_SRC) \
 		$(LDLIBS_MNL) $(LDLIBS_TLS)
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
-	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
+	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
+
+# The test CA; on its own so that ktun need not link mbedTLS.
+userspace/ktun-pki/ktun-pki: userspace/ktun-pki/ktun-pki.c include/uapi/linux/ktun.h
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_TLS)
 
 selftests: $(SELFTEST_BINS)
 
@@ -131,4 +135,4 @@ ynl-check:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
-	rm -rf $(BUILD) userspace/ktun/ktun userspace/ktund/ktund
+	rm -rf $(BUILD) userspace/ktun/ktun userspace/ktund/ktund userspace/ktun-pki/ktun-pki

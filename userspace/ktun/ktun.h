@@ -80,7 +80,6 @@ void print_stat(struct jw *w, const char *name, unsigned long long v);
 
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
-int cmd_pki(int argc, char **argv);
 int cmd_conn(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int ktun_connect(struct ktnl *k);

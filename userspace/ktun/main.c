@@ -30,10 +30,6 @@ static const char usage_text[] =
 "  conn [show]                     connections secured or being secured\n"
 "  monitor                         stream conn up, down and failed events\n"
 "  stats [show]\n"
-"  pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
-"  pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
-"           [uri URI]... [dns NAME]... [name CN] [days N] [type ec|rsa]\n"
-"           [not-before STAMP] [not-after STAMP]   (STAMP: YYYYMMDDhhmmss UTC)\n"
 "\n"
 "SELECTOR := remote PREFIX | local PREFIX | rport PORT[-PORT] |\n"
 "            lport PORT[-PORT] | family inet|inet6|any |\n"
@@ -46,7 +42,7 @@ static const char usage_text[] =
 "  -j, --json     print JSON\n"
 "\n"
 "Exit status: 0 success, 1 the kernel refused or a system error,\n"
-"2 invalid command line.  See ktun(8).\n";
+"2 invalid command line.  See ktun(8); certificates: ktun-pki(8).\n";
 
 static int cmd_help(int argc, char **argv)
 {
@@ -62,7 +58,6 @@ static const struct {
 } objects[] = {
 	{ "policy", cmd_policy },
 	{ "stats", cmd_stats },
-	{ "pki", cmd_pki },
 	{ "conn", cmd_conn },
 	{ "monitor", cmd_monitor },
 	{ "help", cmd_help },
