@@ -51,9 +51,11 @@ module:
 
 userspace: userspace/ktun/ktun userspace/ktund/ktund userspace/ktun-pki/ktun-pki
 
-userspace/ktund/ktund: userspace/ktund/main.c $(KTUND_TLS) $(LIB_SRC) $(KTUN_HDR)
-	$(CC) $(CFLAGS) -o $@ userspace/ktund/main.c userspace/ktund/tls.c $(LIB_SRC) \
-		$(LDLIBS_MNL) $(LDLIBS_TLS)
+KTUND_SRC := $(wildcard userspace/ktund/*.c) $(LIB_SRC)
+KTUND_HDR := $(wildcard userspace/ktund/*.h) $(KTUN_HDR)
+
+userspace/ktund/ktund: $(KTUND_SRC) $(KTUND_HDR)
+	$(CC) $(CFLAGS) -o $@ $(KTUND_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
 	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
