@@ -19,6 +19,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "ktnl.h"
+#include "ktun_msg.h"
 #include "ktund.h"
 
 static struct ktnl nl;
@@ -36,11 +37,13 @@ static void send_data(uint32_t id, const struct kt_buf *out, bool more)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
 	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_DATA, 0);
+	struct ktun_hs m = {
+		.has = KTUN_HAS(KTUN_A_HS_ID) | KTUN_HAS(KTUN_A_HS_DATA) |
+		       KTUN_HAS(KTUN_A_HS_MORE),
+		.id = id, .data = out->data, .data_len = out->len, .more = more,
+	};
 
-	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, id);
-	if (out->len)
-		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
-	mnl_attr_put_u8(nlh, KTUN_A_HS_MORE, more);
+	ktun_hs_put(nlh, &m);
 	send_req(nlh);
 }
 
@@ -48,26 +51,29 @@ static void send_fail(struct hs *h, const struct kt_buf *out, const char *why)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
 	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_FAIL, 0);
+	struct ktun_hs m = {
+		.has = KTUN_HAS(KTUN_A_HS_ID) | KTUN_HAS(KTUN_A_HS_DATA) |
+		       KTUN_HAS(KTUN_A_HS_REASON),
+		.id = h->id, .data = out->data, .data_len = out->len, .reason = why,
+	};
 
-	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, h->id);
-	if (out->len)
-		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
-	mnl_attr_put_strz(nlh, KTUN_A_HS_REASON, why);
+	ktun_hs_put(nlh, &m);
 	send_req(nlh);
 	n_failed++;
 	say("%s: failed after %.1f ms: %s", h->desc, ms_since(&h->start), why);
 }
 
-static void put_dir(struct nlmsghdr *nlh, const struct kt_keys *k,
-		    const struct kt_dir_keys *d, bool tx)
+/* One direction's keys as kTLS takes them: ChaCha20 has a 12-byte IV, no salt. */
+static struct ktun_hs_keys dir_keys(const struct kt_keys *k, const struct kt_dir_keys *d)
 {
 	bool chacha = k->cipher == KTUN_CIPHER_CHACHA20_POLY1305;
 
-	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_KEY : KTUN_A_HS_RX_KEY, k->key_len, d->key);
-	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_IV : KTUN_A_HS_RX_IV, chacha ? 12 : 8, d->iv);
-	mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_SEQ : KTUN_A_HS_RX_SEQ, 8, d->rec_seq);
-	if (!chacha)
-		mnl_attr_put(nlh, tx ? KTUN_A_HS_TX_SALT : KTUN_A_HS_RX_SALT, 4, d->salt);
+	return (struct ktun_hs_keys){
+		.key = d->key, .key_len = k->key_len,
+		.iv = d->iv, .iv_len = chacha ? 12 : 8,
+		.seq = d->rec_seq,
+		.salt = d->salt, .salt_len = chacha ? 0 : 4,
+	};
 }
 
 static void send_done(struct hs *h, const struct kt_buf *out)
@@ -75,19 +81,23 @@ static void send_done(struct hs *h, const struct kt_buf *out)
 	char buf[MNL_SOCKET_BUFFER_SIZE + 65536];
 	struct nlmsghdr *nlh = ktnl_req(&nl, buf, KTUN_CMD_HS_DONE, 0);
 	struct kt_keys k;
+	struct ktun_hs m;
 
 	if (kt_hs_take_keys(h->tls, &k)) {
 		send_fail(h, out, "no keys after the handshake");
 		return;
 	}
-	mnl_attr_put_u32(nlh, KTUN_A_HS_ID, h->id);
-	if (out->len)
-		mnl_attr_put(nlh, KTUN_A_HS_DATA, out->len, out->data);
-	mnl_attr_put_u16(nlh, KTUN_A_HS_VERSION, k.version);
-	mnl_attr_put_u32(nlh, KTUN_A_HS_CIPHER, k.cipher);
-	put_dir(nlh, &k, &k.tx, true);
-	put_dir(nlh, &k, &k.rx, false);
-	mnl_attr_put_strz(nlh, KTUN_A_HS_PEER_IDENTITY, kt_hs_peer_identity(h->tls));
+	m = (struct ktun_hs){
+		.has = KTUN_HAS(KTUN_A_HS_ID) | KTUN_HAS(KTUN_A_HS_DATA) |
+		       KTUN_HAS(KTUN_A_HS_VERSION) | KTUN_HAS(KTUN_A_HS_CIPHER) |
+		       KTUN_HAS(KTUN_A_HS_TX_KEY) | KTUN_HAS(KTUN_A_HS_RX_KEY) |
+		       KTUN_HAS(KTUN_A_HS_PEER_IDENTITY),
+		.id = h->id, .data = out->data, .data_len = out->len,
+		.version = k.version, .cipher = k.cipher,
+		.tx = dir_keys(&k, &k.tx), .rx = dir_keys(&k, &k.rx),
+		.peer_identity = kt_hs_peer_identity(h->tls),
+	};
+	ktun_hs_put(nlh, &m);
 	kt_keys_wipe(&k);
 	send_req(nlh);
 	mbedtls_platform_zeroize(buf, sizeof(buf));
@@ -115,55 +125,52 @@ static void step(struct hs *h, const uint8_t *rec, size_t len)
 	hs_end(h);
 }
 
-static void addr_port(const struct nlattr *a, const struct nlattr *p, char *out,
-		      size_t len)
+static void addr_port(const void *a, size_t alen, uint16_t port, char *out, size_t len)
 {
 	char s[INET6_ADDRSTRLEN] = "?";
-	bool v6 = a && mnl_attr_get_payload_len(a) == 16;
+	bool v6 = a && alen == 16;
 
-	if (a && (mnl_attr_get_payload_len(a) == 4 || v6))
-		inet_ntop(v6 ? AF_INET6 : AF_INET, mnl_attr_get_payload(a), s, sizeof(s));
-	snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", s, p ? mnl_attr_get_u16(p) : 0);
+	if (a && (alen == 4 || v6))
+		inet_ntop(v6 ? AF_INET6 : AF_INET, a, s, sizeof(s));
+	snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", s, port);
 }
 
+/*
+ * A message the codec finds malformed (a known attribute of the wrong
+ * size) is ignored whole: only the kernel sends these, and the module's
+ * deadline ends a handshake the daemon never heard of.
+ */
 static void on_start(const struct nlmsghdr *nlh)
 {
-	const struct nlattr *a, *tb[KTUN_A_HS_MAX + 1] = {};
 	char err[256], local[64], remote[64];
 	const char *idents[KTUN_MAX_IDENTS];
 	char idbuf[KTUN_MAX_IDENTS][KTUN_IDENT_MAX_LEN + 5];
 	struct kt_hs_params p = { .idents = idents };
 	struct kt_buf none = {};
+	struct ktun_hs m;
 	struct hs *h;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		unsigned int t = mnl_attr_get_type(a);
-
-		if ((t == KTUN_A_HS_PEER_URI || t == KTUN_A_HS_PEER_DNS) &&
-		    p.n_idents < KTUN_MAX_IDENTS &&
-		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING)) {
-			snprintf(idbuf[p.n_idents], sizeof(idbuf[0]), "%s:%s",
-				 t == KTUN_A_HS_PEER_URI ? "uri" : "dns",
-				 mnl_attr_get_str(a));
-			idents[p.n_idents] = idbuf[p.n_idents];
-			p.n_idents++;
-		} else if (t <= KTUN_A_HS_MAX) {
-			tb[t] = a;
-		}
-	}
-	if (!tb[KTUN_A_HS_ID] || !tb[KTUN_A_HS_ROLE] ||
-	    hs_find(mnl_attr_get_u32(tb[KTUN_A_HS_ID])))
+	if (ktun_hs_parse(nlh, &m) ||
+	    !(m.has & KTUN_HAS(KTUN_A_HS_ID)) || !(m.has & KTUN_HAS(KTUN_A_HS_ROLE)) ||
+	    hs_find(m.id))
 		return;
-	h = hs_new(mnl_attr_get_u32(tb[KTUN_A_HS_ID]));
+	for (p.n_idents = 0; p.n_idents < m.n_idents; p.n_idents++) {
+		const struct ktun_ident *id = &m.idents[p.n_idents];
+
+		snprintf(idbuf[p.n_idents], sizeof(idbuf[0]), "%s:%s",
+			 id->type == KTUN_A_HS_PEER_URI ? "uri" : "dns", id->name);
+		idents[p.n_idents] = idbuf[p.n_idents];
+	}
+	h = hs_new(m.id);
 	if (!h)
 		return;
-	p.server = mnl_attr_get_u8(tb[KTUN_A_HS_ROLE]) == KTUN_ROLE_SERVER;
-	p.ciphers = tb[KTUN_A_HS_CIPHERS] ? mnl_attr_get_u32(tb[KTUN_A_HS_CIPHERS]) : 0;
-	addr_port(tb[KTUN_A_HS_LOCAL_ADDR], tb[KTUN_A_HS_LOCAL_PORT], local, sizeof(local));
-	addr_port(tb[KTUN_A_HS_REMOTE_ADDR], tb[KTUN_A_HS_REMOTE_PORT], remote, sizeof(remote));
+	p.server = m.role == KTUN_ROLE_SERVER;
+	p.ciphers = m.ciphers;
+	addr_port(m.local_addr, m.local_addr_len, m.local_port, local, sizeof(local));
+	addr_port(m.remote_addr, m.remote_addr_len, m.remote_port, remote, sizeof(remote));
 	snprintf(h->desc, sizeof(h->desc), "hs %u %s %s %s %s (policy %u)", h->id,
 		 p.server ? "server" : "client", local, p.server ? "<-" : "->", remote,
-		 tb[KTUN_A_HS_POLICY_ID] ? mnl_attr_get_u32(tb[KTUN_A_HS_POLICY_ID]) : 0);
+		 m.policy_id);
 	if (verbose)
 		say("%s: started", h->desc);
 	if (n_hs > HS_MAX) {
@@ -185,45 +192,31 @@ static void on_start(const struct nlmsghdr *nlh)
 
 static void on_record(const struct nlmsghdr *nlh)
 {
-	const struct nlattr *a, *id = NULL, *rec = NULL;
+	struct ktun_hs m;
 	struct hs *h;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) == KTUN_A_HS_ID)
-			id = a;
-		else if (mnl_attr_get_type(a) == KTUN_A_HS_RECORD)
-			rec = a;
-	}
-	if (!id || !rec)
+	if (ktun_hs_parse(nlh, &m) || !(m.has & KTUN_HAS(KTUN_A_HS_ID)) ||
+	    !(m.has & KTUN_HAS(KTUN_A_HS_RECORD)))
 		return;
-	h = hs_find(mnl_attr_get_u32(id));
+	h = hs_find(m.id);
 	if (h)
-		step(h, mnl_attr_get_payload(rec), mnl_attr_get_payload_len(rec));
+		step(h, m.record, m.record_len);
 }
 
 /* The kernel ended a handshake (peer, deadline, policy, owner): forget it. */
 static void on_abort(const struct nlmsghdr *nlh)
 {
-	const struct nlattr *a, *id = NULL;
-	const char *why = "ended by the kernel";
+	struct ktun_hs m;
 	struct hs *h;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) == KTUN_A_HS_ID &&
-		    !mnl_attr_validate(a, MNL_TYPE_U32))
-			id = a;
-		else if (mnl_attr_get_type(a) == KTUN_A_HS_REASON &&
-			 !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-			why = mnl_attr_get_str(a);
-	}
-	if (!id)
+	if (ktun_hs_parse(nlh, &m) || !(m.has & KTUN_HAS(KTUN_A_HS_ID)))
 		return;
-	h = hs_find(mnl_attr_get_u32(id));
+	h = hs_find(m.id);
 	if (!h)
 		return;
 	n_failed++;
 	say("%s: failed after %.1f ms: %s (kernel)", h->desc, ms_since(&h->start),
-	    why);
+	    m.reason ? m.reason : "ended by the kernel");
 	hs_end(h);
 }
 
@@ -264,19 +257,13 @@ struct kids {
 
 static int kids_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *a, *id = NULL, *state = NULL;
 	struct kids *k = data;
+	struct ktun_conn c;
 	uint32_t *more;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) == KTUN_A_CONN_ID &&
-		    !mnl_attr_validate(a, MNL_TYPE_U32))
-			id = a;
-		else if (mnl_attr_get_type(a) == KTUN_A_CONN_STATE &&
-			 !mnl_attr_validate(a, MNL_TYPE_U8))
-			state = a;
-	}
-	if (!id || !state || mnl_attr_get_u8(state) != KTUN_CONN_STATE_HANDSHAKE)
+	/* A malformed entry is not counted: its handshake is forgotten. */
+	if (ktun_conn_parse(nlh, &c) || !(c.has & KTUN_HAS(KTUN_A_CONN_ID)) ||
+	    !(c.has & KTUN_HAS(KTUN_A_CONN_STATE)) || c.state != KTUN_CONN_STATE_HANDSHAKE)
 		return MNL_CB_OK;
 	if (k->n == k->cap) {
 		more = realloc(k->id, (k->cap * 2 + 64) * sizeof(*k->id));
@@ -285,7 +272,7 @@ static int kids_cb(const struct nlmsghdr *nlh, void *data)
 		k->id = more;
 		k->cap = k->cap * 2 + 64;
 	}
-	k->id[k->n++] = mnl_attr_get_u32(id);
+	k->id[k->n++] = c.id;
 	return MNL_CB_OK;
 }
 

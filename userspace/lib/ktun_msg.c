@@ -344,7 +344,7 @@ static const uint8_t hs_len[KTUN_A_HS_MAX + 1] = {
 	[KTUN_A_HS_PEER_IDENTITY] = STR, [KTUN_A_HS_REASON] = STR,
 };
 
-static const uint8_t *hs_bytes(const struct nlattr *a, uint8_t *len)
+static const uint8_t *hs_bytes(const struct nlattr *a, size_t *len)
 {
 	*len = mnl_attr_get_payload_len(a);
 	return mnl_attr_get_payload(a);
@@ -352,7 +352,7 @@ static const uint8_t *hs_bytes(const struct nlattr *a, uint8_t *len)
 
 static void hs_attr(const struct nlattr *a, struct ktun_hs *h)
 {
-	uint8_t unused;
+	size_t unused;
 
 	switch (mnl_attr_get_type(a)) {
 	case KTUN_A_HS_ID: h->id = mnl_attr_get_u32(a); break;

@@ -95,7 +95,7 @@ int ktun_conn_parse(const struct nlmsghdr *nlh, struct ktun_conn *c);
 /* One direction's traffic keys in an hs-done. */
 struct ktun_hs_keys {
 	const uint8_t *key, *salt, *iv, *seq;
-	uint8_t key_len, salt_len, iv_len;	/* the sequence is 8 bytes */
+	size_t key_len, salt_len, iv_len;	/* the sequence is 8 bytes */
 };
 
 /* The hs attribute set: the daemon protocol, both ways. */
@@ -105,7 +105,7 @@ struct ktun_hs {
 	uint16_t family, local_port, remote_port, version;
 	uint8_t role, more;
 	const void *local_addr, *remote_addr;	/* 4 or 16 bytes, by family */
-	uint8_t local_addr_len, remote_addr_len;
+	size_t local_addr_len, remote_addr_len;
 	const void *record, *data;
 	size_t record_len, data_len;
 	struct ktun_hs_keys tx, rx;
