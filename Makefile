@@ -29,7 +29,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 LDLIBS_MNL := -lmnl
 LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
 
-LIB_SRC := userspace/lib/ktnl.c
+LIB_SRC := userspace/lib/ktnl.c userspace/lib/ktun_msg.c
 KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC)
 KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/ktun.h
 
@@ -49,14 +49,20 @@ all: module userspace
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
-userspace: userspace/ktun/ktun userspace/ktund/ktund
+userspace: userspace/ktun/ktun userspace/ktund/ktund userspace/ktun-pki/ktun-pki
 
-userspace/ktund/ktund: userspace/ktund/main.c $(KTUND_TLS) $(LIB_SRC) $(KTUN_HDR)
-	$(CC) $(CFLAGS) -o $@ userspace/ktund/main.c userspace/ktund/tls.c $(LIB_SRC) \
-		$(LDLIBS_MNL) $(LDLIBS_TLS)
+KTUND_SRC := $(wildcard userspace/ktund/*.c) $(LIB_SRC)
+KTUND_HDR := $(wildcard userspace/ktund/*.h) $(KTUN_HDR)
+
+userspace/ktund/ktund: $(KTUND_SRC) $(KTUND_HDR)
+	$(CC) $(CFLAGS) -o $@ $(KTUND_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
-	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
+	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
+
+# The test CA; on its own so that ktun need not link mbedTLS.
+userspace/ktun-pki/ktun-pki: userspace/ktun-pki/ktun-pki.c include/uapi/linux/ktun.h
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_TLS)
 
 selftests: $(SELFTEST_BINS)
 
@@ -131,4 +137,4 @@ ynl-check:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
-	rm -rf $(BUILD) userspace/ktun/ktun userspace/ktund/ktund
+	rm -rf $(BUILD) userspace/ktun/ktun userspace/ktund/ktund userspace/ktun-pki/ktun-pki

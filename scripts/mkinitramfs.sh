@@ -75,19 +75,21 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 
 # ktun itself.
 cp "$top/ktun.ko" "$stage/lib/modules/$krel/extra/"
-cp "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$stage/usr/sbin/"
+cp "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" \
+   "$top/userspace/ktun-pki/ktun-pki" "$stage/usr/sbin/"
 mkdir -p "$stage/selftests/vm"
 cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
 cp "$top/selftests/kmod/ktun_kclient.ko" "$stage/selftests/"
-for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" "$build"/selftests/*; do
+for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" \
+	 "$top/userspace/ktun-pki/ktun-pki" "$build"/selftests/*; do
 	copy_libs "$f"
 done
 cp "$top/selftests/vm/init" "$stage/init"
 mkdir -p "$stage/usr/lib/ssl" && cp /usr/lib/ssl/openssl.cnf "$stage/usr/lib/ssl/"
 
-# Test certificates, made with "ktun pki" itself.
-"$top/scripts/mkpki.sh" "$top/userspace/ktun/ktun" "$stage/selftests/pki"
+# Test certificates, made with ktun-pki itself.
+"$top/scripts/mkpki.sh" "$top/userspace/ktun-pki/ktun-pki" "$stage/selftests/pki"
 
 # Debian kernel modules, found through the host's modprobe for @krel.
 for m in $MODS; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The tests' certificates, made with "ktun pki":   mkpki.sh KTUN DIR
+# The tests' certificates, made with ktun-pki(8):   mkpki.sh KTUN_PKI DIR
 #   ca            the test CA
 #   a-ec, b-ec    hosts a and b (ECDSA P-256): uri spiffe://example.org/a|b,
 #                 dns a.example.org|b.example.org
@@ -11,24 +11,24 @@
 #   odd-a         a, with a URI holding a quote and a backslash (what a
 #                 policy lets through of a hostile name) for the escaping
 set -euo pipefail
-ktun=$(readlink -f "$1")
+pki=$(readlink -f "$1")
 dir=$2
 mkdir -p "$dir"
 cd "$dir"
 
-"$ktun" pki ca cert ca.crt key ca.key name "ktun test CA"
+"$pki" ca cert ca.crt key ca.key name "ktun test CA"
 for h in a b; do
 	for t in ec rsa; do
-		"$ktun" pki cert ca-cert ca.crt ca-key ca.key cert $h-$t.crt key $h-$t.key \
+		"$pki" cert ca-cert ca.crt ca-key ca.key cert $h-$t.crt key $h-$t.key \
 			type $t name $h uri spiffe://example.org/$h dns $h.example.org
 	done
 done
-"$ktun" pki ca cert rogue-ca.crt key rogue-ca.key name "rogue CA"
-"$ktun" pki cert ca-cert rogue-ca.crt ca-key rogue-ca.key cert rogue-b.crt \
+"$pki" ca cert rogue-ca.crt key rogue-ca.key name "rogue CA"
+"$pki" cert ca-cert rogue-ca.crt ca-key rogue-ca.key cert rogue-b.crt \
 	key rogue-b.key name b uri spiffe://example.org/b dns b.example.org
-"$ktun" pki cert ca-cert ca.crt ca-key ca.key cert expired-b.crt key expired-b.key \
+"$pki" cert ca-cert ca.crt ca-key ca.key cert expired-b.crt key expired-b.key \
 	name b uri spiffe://example.org/b not-before 20190101000000 \
 	not-after 20200101000000
-"$ktun" pki cert ca-cert ca.crt ca-key ca.key cert odd-a.crt key odd-a.key \
+"$pki" cert ca-cert ca.crt ca-key ca.key cert odd-a.crt key odd-a.key \
 	name a uri 'spiffe://example.org/odd"id\q'
 printf 'openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n' >no-ems.cnf

@@ -13,7 +13,10 @@
 #include <string.h>
 #include <linux/ktun.h>
 
+#include <stdio.h>
+
 #include "ktnl.h"
+#include "ktun_msg.h"
 
 struct tmsg {
 	char buf[32768];
@@ -43,62 +46,48 @@ static inline void put_ip6(struct nlmsghdr *nlh, int type, const char *s)
 	mnl_attr_put(nlh, type, 16, &a);
 }
 
-/* A policy as the kernel reports it. */
-struct tpolicy {
-	uint32_t id;
-	uint16_t family;
-	char remote[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
-	int remote_len, local_len;
-	int rport_min, rport_max, lport_min, lport_max;
-	int direction, owner;
-	uint32_t ciphers, timeout;
-	int n_uri, n_dns;
-	char uri0[KTUN_IDENT_MAX_LEN + 1];
-};
-
+/*
+ * Policies as the kernel reports them, decoded by ../userspace/lib's
+ * ktun_msg.c.  Only the first peer-uri outlives the message: it is
+ * copied into @uri0 and idents[] is cleared.
+ */
 struct tpolicies {
 	int n;
-	struct tpolicy p[64];
+	struct ktun_policy p[64];
+	char uri0[64][KTUN_IDENT_MAX_LEN + 1];
 };
 
 static inline int tpolicy_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct tpolicies *out = data;
-	const struct nlattr *a;
-	struct tpolicy *p;
+	struct ktun_policy *p;
+	unsigned int i;
 
 	if (out->n >= 64)
 		return MNL_CB_ERROR;
-	p = &out->p[out->n++];
-	memset(p, 0, sizeof(*p));
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		const void *v = mnl_attr_get_payload(a);
-
-		switch (mnl_attr_get_type(a)) {
-		case KTUN_A_POLICY_ID: p->id = mnl_attr_get_u32(a); break;
-		case KTUN_A_POLICY_FAMILY: p->family = mnl_attr_get_u16(a); break;
-		case KTUN_A_POLICY_REMOTE_IPV4: inet_ntop(AF_INET, v, p->remote, sizeof(p->remote)); break;
-		case KTUN_A_POLICY_REMOTE_IPV6: inet_ntop(AF_INET6, v, p->remote, sizeof(p->remote)); break;
-		case KTUN_A_POLICY_LOCAL_IPV4: inet_ntop(AF_INET, v, p->local, sizeof(p->local)); break;
-		case KTUN_A_POLICY_LOCAL_IPV6: inet_ntop(AF_INET6, v, p->local, sizeof(p->local)); break;
-		case KTUN_A_POLICY_REMOTE_PREFIX_LEN: p->remote_len = mnl_attr_get_u8(a); break;
-		case KTUN_A_POLICY_LOCAL_PREFIX_LEN: p->local_len = mnl_attr_get_u8(a); break;
-		case KTUN_A_POLICY_REMOTE_PORT_MIN: p->rport_min = mnl_attr_get_u16(a); break;
-		case KTUN_A_POLICY_REMOTE_PORT_MAX: p->rport_max = mnl_attr_get_u16(a); break;
-		case KTUN_A_POLICY_LOCAL_PORT_MIN: p->lport_min = mnl_attr_get_u16(a); break;
-		case KTUN_A_POLICY_LOCAL_PORT_MAX: p->lport_max = mnl_attr_get_u16(a); break;
-		case KTUN_A_POLICY_DIRECTION: p->direction = mnl_attr_get_u8(a); break;
-		case KTUN_A_POLICY_OWNER: p->owner = mnl_attr_get_u8(a); break;
-		case KTUN_A_POLICY_CIPHERS: p->ciphers = mnl_attr_get_u32(a); break;
-		case KTUN_A_POLICY_HS_TIMEOUT_MS: p->timeout = mnl_attr_get_u32(a); break;
-		case KTUN_A_POLICY_PEER_URI:
-			if (!p->n_uri++)
-				strncpy(p->uri0, mnl_attr_get_str(a), KTUN_IDENT_MAX_LEN);
-			break;
-		case KTUN_A_POLICY_PEER_DNS: p->n_dns++; break;
-		}
+	p = &out->p[out->n];
+	if (ktun_policy_parse(nlh, p)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
 	}
+	out->uri0[out->n][0] = '\0';
+	for (i = 0; i < p->n_idents; i++) {
+		if (p->idents[i].type == KTUN_A_POLICY_PEER_URI && !out->uri0[out->n][0])
+			snprintf(out->uri0[out->n], sizeof(out->uri0[0]), "%s",
+				 p->idents[i].name);
+	}
+	memset(p->idents, 0, sizeof(p->idents));
+	out->n++;
 	return MNL_CB_OK;
+}
+
+/* The text form of a policy's remote or local address ("" if none). */
+static inline const char *taddr(const struct ktun_addr *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static unsigned int next;
+
+	return ktun_addr_str(a, buf[next++ % 4], "");
 }
 
 /* Sends @m and collects any policies in the replies into @out. */

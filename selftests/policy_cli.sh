@@ -7,6 +7,7 @@
 fresh_netns "$@"
 
 KTUN=${KTUN:-ktun}
+KTUN_PKI=${KTUN_PKI:-ktun-pki}
 $KTUN policy flush
 
 line=$($KTUN policy add remote 10.1.0.0/16 rport 16385 dir both owner kernel \
@@ -160,21 +161,21 @@ same "after flush all show prints nothing" "" "$($KTUN policy show)"
 same "after flush show -j prints []" "[]" "$($KTUN -j policy show)"
 check "stats -j reports 0 policies" jq -e '.policies == 0' <<<"$($KTUN -j stats)"
 
-# ktun pki: modes, and a failed write leaves the existing file intact.
+# ktun-pki: modes, and a failed write leaves the existing file intact.
 d=$(mktemp -d)
 check "pki ca writes a certificate and a key" \
-	eval "(umask 022; $KTUN pki ca cert $d/ca.crt key $d/ca.key name t)"
+	eval "(umask 022; $KTUN_PKI ca cert $d/ca.crt key $d/ca.key name t)"
 same "pki: the key is 0600, the certificate 0644 under umask 022" "600 644" \
 	"$(stat -c %a $d/ca.key) $(stat -c %a $d/ca.crt)"
 chmod 644 $d/ca.key
-$KTUN pki ca cert $d/ca.crt key $d/ca.key name t >/dev/null
+$KTUN_PKI ca cert $d/ca.crt key $d/ca.key name t >/dev/null
 same "pki: a key replacing a 0644 file is 0600" 600 "$(stat -c %a $d/ca.key)"
 # A full file system: the new key cannot be written.
 mkdir $d/full && mount -t tmpfs -o size=64k tmpfs $d/full
 cp $d/ca.key $d/full/ca.key
 dd if=/dev/zero of=$d/full/fill bs=4k 2>/dev/null
 expect 1 "cannot write $d/full/ca.key: No space left" "pki: a full file system is an error" \
-	$KTUN pki ca cert $d/ca2.crt key $d/full/ca.key name t
+	$KTUN_PKI ca cert $d/ca2.crt key $d/full/ca.key name t
 check "... and the existing key is left as it was" cmp -s $d/ca.key $d/full/ca.key
 same "... with no temporary file left behind" "ca.key fill" "$(ls $d/full | tr '\n' ' ' | sed 's/ $//')"
 umount $d/full

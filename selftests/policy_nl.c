@@ -47,12 +47,12 @@ static void fill_full_v4(struct nlmsghdr *nlh, void *arg)
 }
 
 static void check_full_v4(struct __test_metadata *_metadata,
-			  const struct tpolicy *p)
+			  const struct ktun_policy *p, const char *uri0)
 {
 	EXPECT_EQ(AF_INET, p->family);
-	EXPECT_STREQ("10.1.0.0", p->remote);
+	EXPECT_STREQ("10.1.0.0", taddr(&p->remote));
 	EXPECT_EQ(16, p->remote_len);
-	EXPECT_STREQ("192.168.7.1", p->local);
+	EXPECT_STREQ("192.168.7.1", taddr(&p->local));
 	EXPECT_EQ(32, p->local_len);
 	EXPECT_EQ(16385, p->rport_min);
 	EXPECT_EQ(16385, p->rport_max);
@@ -61,10 +61,10 @@ static void check_full_v4(struct __test_metadata *_metadata,
 	EXPECT_EQ(KTUN_DIRECTION_OUT, p->direction);
 	EXPECT_EQ(KTUN_OWNER_KERNEL, p->owner);
 	EXPECT_EQ(1, p->n_uri);
-	EXPECT_STREQ("spiffe://test/peer", p->uri0);
+	EXPECT_STREQ("spiffe://test/peer", uri0);
 	EXPECT_EQ(1, p->n_dns);
 	EXPECT_EQ(KTUN_CIPHER_AES_256_GCM, p->ciphers);
-	EXPECT_EQ(750, p->timeout);
+	EXPECT_EQ(750, p->hs_timeout_ms);
 }
 
 static int get_policy(struct ktnl *k, uint32_t id, struct tpolicies *out)
@@ -96,7 +96,7 @@ TEST_F(nl, roundtrip)
 	ASSERT_EQ(0, get_policy(&self->k, id, &got));
 	ASSERT_EQ(1, got.n);
 	EXPECT_EQ(id, got.p[0].id);
-	check_full_v4(_metadata, &got.p[0]);
+	check_full_v4(_metadata, &got.p[0], got.uri0[0]);
 
 	id2 = add_policy(&self->k, NULL, NULL);
 	ASSERT_LT(id, id2);
@@ -107,8 +107,8 @@ TEST_F(nl, roundtrip)
 	EXPECT_EQ(AF_UNSPEC, got.p[1].family);
 	EXPECT_EQ(KTUN_DIRECTION_BOTH, got.p[1].direction);
 	EXPECT_EQ(KTUN_OWNER_ANY, got.p[1].owner);
-	EXPECT_EQ(7, got.p[1].ciphers);
-	EXPECT_EQ(5000, got.p[1].timeout);
+	EXPECT_EQ(KTUN_CIPHER_MASK, got.p[1].ciphers);
+	EXPECT_EQ(5000, got.p[1].hs_timeout_ms);
 	EXPECT_EQ(0, got.p[1].rport_min);
 
 	ASSERT_EQ(0, del_policy(&self->k, id));
@@ -152,7 +152,7 @@ TEST_F(nl, ipv6_roundtrip)
 	ASSERT_EQ(0, tmsg_talk(&self->k, &m, &got));
 	ASSERT_EQ(1, got.n);
 	EXPECT_EQ(AF_INET6, got.p[0].family);
-	EXPECT_STREQ("fd00:1::", got.p[0].remote);
+	EXPECT_STREQ("fd00:1::", taddr(&got.p[0].remote));
 	EXPECT_EQ(48, got.p[0].remote_len);
 	EXPECT_EQ(2, got.p[0].n_uri);
 }
@@ -259,7 +259,7 @@ static void port_zero(struct nlmsghdr *nlh)
 
 static void dir_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u8(nlh, KTUN_A_POLICY_DIRECTION, 4);
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_DIRECTION, KTUN_DIRECTION_MAX + 1);
 }
 
 static void owner_unknown(struct nlmsghdr *nlh)
@@ -306,7 +306,7 @@ static void ciphers_none(struct nlmsghdr *nlh)
 
 static void ciphers_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u32(nlh, KTUN_A_POLICY_CIPHERS, 8);
+	mnl_attr_put_u32(nlh, KTUN_A_POLICY_CIPHERS, KTUN_CIPHER_MASK + 1);
 }
 
 static void timeout_low(struct nlmsghdr *nlh)
@@ -332,7 +332,7 @@ static void require_with_ident(struct nlmsghdr *nlh)
 
 static void action_unknown(struct nlmsghdr *nlh)
 {
-	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, 3);
+	mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, KTUN_ACTION_MAX + 1);
 }
 
 static void attr_truncated(struct nlmsghdr *nlh)

@@ -31,13 +31,13 @@ done
 $IP -n host-a -br addr show dev veth-a
 $IP -n host-b -br addr show dev veth-b
 
-say "A test CA and a certificate per host, with SPIFFE identities (ktun pki)"
+say "A test CA and a certificate per host, with SPIFFE identities (ktun-pki)"
 mkdir -p /etc/ktun && cd /etc/ktun || exit 1
-echo "# ktun pki ca cert ca.crt key ca.key name 'demo CA'"
-ktun pki ca cert ca.crt key ca.key name "demo CA"
+echo "# ktun-pki ca cert ca.crt key ca.key name 'demo CA'"
+ktun-pki ca cert ca.crt key ca.key name "demo CA"
 for h in a b; do
-	echo "# ktun pki cert ca-cert ca.crt ca-key ca.key cert $h.crt key $h.key uri spiffe://example.org/$h"
-	ktun pki cert ca-cert ca.crt ca-key ca.key cert $h.crt key $h.key \
+	echo "# ktun-pki cert ca-cert ca.crt ca-key ca.key cert $h.crt key $h.key uri spiffe://example.org/$h"
+	ktun-pki cert ca-cert ca.crt ca-key ca.key cert $h.crt key $h.key \
 		name "host-$h" uri spiffe://example.org/$h
 	printf 'ca /etc/ktun/ca.crt\ncert /etc/ktun/%s.crt\nkey /etc/ktun/%s.key\n' \
 		$h $h >ktund-$h.conf

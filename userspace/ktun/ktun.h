@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ktun(8): the administration tool.  One file per object (policy, stats),
- * a small JSON writer, and the netlink layer in ../lib.
+ * ktun(8): the administration tool.
+ *
+ *   main.c     options and the table of objects
+ *   policy.c   the policy commands and their grammar (argv -> struct)
+ *   conn.c     conn show and monitor
+ *   stats.c    stats
+ *   print.c    text and JSON output of what the kernel answers
+ *   json.c     the JSON writer
+ *   util.c     errors, sending requests, argv helpers
+ *   ../lib     the codec (ktun_msg.c) and the netlink layer (ktnl.c)
  */
 #ifndef KTUN_CLI_H
 #define KTUN_CLI_H
@@ -12,6 +20,7 @@
 #include <stdio.h>
 
 #include "ktnl.h"
+#include "ktun_msg.h"
 
 /* Exit codes a shell script can rely on. */
 enum {
@@ -22,7 +31,6 @@ enum {
 
 struct ktun_opts {
 	bool json;
-	bool pretty;
 };
 
 extern struct ktun_opts opts;
@@ -49,15 +57,9 @@ int ktun_send_big(struct ktnl *k, struct nlmsghdr *nlh, const char *what,
 	NEXT_ARG();							\
 } while (0)
 
-/* Names for the spec's enums (Documentation/netlink/specs/ktun.yaml). */
 int only_show(const char *obj, int argc, char **argv, bool list);
-const char *enum_name(const char *const *names, unsigned int n, unsigned int v);
-const char *direction_name(unsigned int v);
-const char *owner_name(unsigned int v);
+/* The index of @s in @names, or -1. */
 int name_lookup(const char *const *names, unsigned int n, const char *s);
-extern const char *const direction_names[4];
-extern const char *const owner_names[4];
-extern const char *const cipher_names[3];
 
 /* JSON writer: keys may be NULL inside arrays. */
 struct jw {
@@ -70,9 +72,14 @@ void jw_end(struct jw *w, char close);
 void jw_str(struct jw *w, const char *key, const char *val);
 void jw_uint(struct jw *w, const char *key, unsigned long long val);
 
+/* Output as -j asks: text on stdout, or a JSON value on @w. */
+void print_policy(struct jw *w, const struct ktun_policy *p);
+/* @event ("up", "down", "failed") for monitor, else NULL. */
+void print_conn(struct jw *w, const struct ktun_conn *c, const char *event);
+void print_stat(struct jw *w, const char *name, unsigned long long v);
+
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
-int cmd_pki(int argc, char **argv);
 int cmd_conn(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int ktun_connect(struct ktnl *k);

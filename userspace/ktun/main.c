@@ -13,7 +13,7 @@
 struct ktun_opts opts;
 
 static const char usage_text[] =
-"Usage: ktun [-j] [-p] OBJECT COMMAND [ARGS]\n"
+"Usage: ktun [-j] OBJECT COMMAND [ARGS]\n"
 "       ktun help | -h | --help\n"
 "       ktun -V | --version\n"
 "\n"
@@ -30,10 +30,6 @@ static const char usage_text[] =
 "  conn [show]                     connections secured or being secured\n"
 "  monitor                         stream conn up, down and failed events\n"
 "  stats [show]\n"
-"  pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
-"  pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
-"           [uri URI]... [dns NAME]... [name CN] [days N] [type ec|rsa]\n"
-"           [not-before STAMP] [not-after STAMP]   (STAMP: YYYYMMDDhhmmss UTC)\n"
 "\n"
 "SELECTOR := remote PREFIX | local PREFIX | rport PORT[-PORT] |\n"
 "            lport PORT[-PORT] | family inet|inet6|any |\n"
@@ -44,10 +40,9 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -j, --json     print JSON\n"
-"  -p, --pretty   accepted for iproute2 compatibility\n"
 "\n"
 "Exit status: 0 success, 1 the kernel refused or a system error,\n"
-"2 invalid command line.  See ktun(8).\n";
+"2 invalid command line.  See ktun(8); certificates: ktun-pki(8).\n";
 
 static int cmd_help(int argc, char **argv)
 {
@@ -63,7 +58,6 @@ static const struct {
 } objects[] = {
 	{ "policy", cmd_policy },
 	{ "stats", cmd_stats },
-	{ "pki", cmd_pki },
 	{ "conn", cmd_conn },
 	{ "monitor", cmd_monitor },
 	{ "help", cmd_help },
@@ -78,8 +72,6 @@ int main(int argc, char **argv)
 
 		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
 			opts.json = true;
-		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
-			opts.pretty = true;
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			return cmd_help(0, NULL);
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {

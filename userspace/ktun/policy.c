@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktun policy add|replace|del|show|flush|load|match
+ * ktun policy add|replace|del|show|flush|load|match: the grammar.
  *
- * Text output uses the same keywords as "policy add", so a shown policy
- * can be pasted back, and "policy show" output loaded ("policy load");
- * JSON output uses the spec's attribute names.
+ * The words of a command line (or of a line of a policy file) become a
+ * struct ktun_policy, which ../lib/ktun_msg.c encodes; what the kernel
+ * answers is decoded there too and printed by print.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,29 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <linux/ktun.h>
-
 #include "ktun.h"
-
-/* A policy as read back from the kernel. */
-struct policy {
-	uint32_t id;
-	uint16_t family;
-	char remote[INET6_ADDRSTRLEN];
-	char local[INET6_ADDRSTRLEN];
-	uint8_t remote_len, local_len;
-	uint16_t rport[2], lport[2];
-	uint8_t direction, owner, action;
-	uint32_t ciphers, timeout;
-	const char *uri[KTUN_MAX_IDENTS];
-	const char *dns[KTUN_MAX_IDENTS];
-	unsigned int n_uri, n_dns;
-};
-
-static const char *family_name(uint16_t family)
-{
-	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "any";
-}
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
@@ -48,45 +26,39 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return !errno && !*end && *out <= max;
 }
 
-/* "ADDR" or "ADDR/LEN": fills the address attribute of the right family. */
-static int put_prefix(struct nlmsghdr *nlh, const char *arg, bool remote,
-		      bool with_len)
+/* "ADDR" or "ADDR/LEN": the address of the right family, and its length. */
+static int parse_prefix(struct ktun_policy *p, const char *arg, bool remote,
+			bool with_len)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(arg, '/');
-	unsigned char buf[16];
+	struct ktun_addr *a = remote ? &p->remote : &p->local;
 	unsigned long len;
 	size_t alen = slash ? (size_t)(slash - arg) : strlen(arg);
-	int family;
 
 	if (alen >= sizeof(addr) || (slash && !with_len))
 		return usage_err("invalid %s %s", with_len ? "prefix" : "address", arg);
 	memcpy(addr, arg, alen);
 	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, buf) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, buf) == 1)
-		family = AF_INET6;
+	if (inet_pton(AF_INET, addr, &a->v4) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &a->v6) == 1)
+		a->family = AF_INET6;
 	else
 		return usage_err("invalid %s %s", with_len ? "prefix" : "address", arg);
-	if (slash && !parse_uint(slash + 1, family == AF_INET ? 32 : 128, &len))
+	if (slash && !parse_uint(slash + 1, a->family == AF_INET ? 32 : 128, &len))
 		return usage_err("invalid prefix %s", arg);
-
-	if (family == AF_INET)
-		mnl_attr_put(nlh, remote ? KTUN_A_POLICY_REMOTE_IPV4 :
-			     KTUN_A_POLICY_LOCAL_IPV4, 4, buf);
-	else
-		mnl_attr_put(nlh, remote ? KTUN_A_POLICY_REMOTE_IPV6 :
-			     KTUN_A_POLICY_LOCAL_IPV6, 16, buf);
-	if (slash)
-		mnl_attr_put_u8(nlh, remote ? KTUN_A_POLICY_REMOTE_PREFIX_LEN :
-				KTUN_A_POLICY_LOCAL_PREFIX_LEN, len);
+	if (slash) {
+		p->has |= KTUN_HAS(remote ? KTUN_A_POLICY_REMOTE_PREFIX_LEN :
+				   KTUN_A_POLICY_LOCAL_PREFIX_LEN);
+		*(remote ? &p->remote_len : &p->local_len) = len;
+	}
 	return 0;
 }
 
 /* "PORT" or "FIRST-LAST"; an inverted range is left for the kernel to refuse. */
-static int put_ports(struct nlmsghdr *nlh, const char *arg, int amin, int amax,
-		     bool range)
+static int parse_ports(struct ktun_policy *p, const char *arg, bool remote,
+		       bool range)
 {
 	char buf[16], *dash;
 	unsigned long lo, hi;
@@ -100,52 +72,59 @@ static int put_ports(struct nlmsghdr *nlh, const char *arg, int amin, int amax,
 	if (!parse_uint(buf, 65535, &lo) || !lo ||
 	    (dash && range && (!parse_uint(dash + 1, 65535, &hi) || !hi)))
 		return usage_err("invalid port%s %s", range ? " range" : "", arg);
-	mnl_attr_put_u16(nlh, amin, lo);
-	if (dash && range)
-		mnl_attr_put_u16(nlh, amax, hi);
+	p->has |= KTUN_HAS(remote ? KTUN_A_POLICY_REMOTE_PORT_MIN :
+			   KTUN_A_POLICY_LOCAL_PORT_MIN);
+	*(remote ? &p->rport_min : &p->lport_min) = lo;
+	if (dash && range) {
+		p->has |= KTUN_HAS(remote ? KTUN_A_POLICY_REMOTE_PORT_MAX :
+				   KTUN_A_POLICY_LOCAL_PORT_MAX);
+		*(remote ? &p->rport_max : &p->lport_max) = hi;
+	}
 	return 0;
 }
 
-static int put_enum(struct nlmsghdr *nlh, int type, const char *const *names,
-		    const char *what, const char *arg)
+static int parse_enum(struct ktun_policy *p, int type, uint8_t *out,
+		      int (*lookup)(const char *), const char *(*name)(unsigned int),
+		      const char *what, const char *arg)
 {
-	int v = name_lookup(names, 4, arg);
+	int v = lookup(arg);
 
 	if (v < 0)
 		return usage_err("invalid %s \"%s\" (expected %s, %s or %s)", what,
-				 arg, names[1], names[2], names[3]);
-	mnl_attr_put_u8(nlh, type, v);
+				 arg, name(1), name(2), name(3));
+	p->has |= KTUN_HAS(type);
+	*out = v;
 	return 0;
 }
 
-static int put_ciphers(struct nlmsghdr *nlh, const char *arg)
+static int parse_ciphers(struct ktun_policy *p, const char *arg)
 {
 	char buf[256], *tok, *save;
-	uint32_t flags = 0;
-	int i;
+	uint32_t flags = 0, c;
 
 	if (strlen(arg) >= sizeof(buf))
 		return usage_err("invalid cipher list %s", arg);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "all")) {
-			flags |= (1u << 3) - 1;
+			flags |= KTUN_CIPHER_MASK;
 			continue;
 		}
-		i = name_lookup(cipher_names, 3, tok);
-		if (i < 0)
+		c = ktun_cipher_lookup(tok);
+		if (!c)
 			return usage_err("invalid cipher \"%s\" (expected aes-128-gcm, aes-256-gcm, chacha20-poly1305 or all)",
 					 tok);
-		flags |= 1u << i;
+		flags |= c;
 	}
 	if (!flags)
 		return usage_err("empty cipher list");
-	mnl_attr_put_u32(nlh, KTUN_A_POLICY_CIPHERS, flags);
+	p->has |= KTUN_HAS(KTUN_A_POLICY_CIPHERS);
+	p->ciphers = flags;
 	return 0;
 }
 
 /* "MS", "MSms" or "Ns". */
-static int put_timeout(struct nlmsghdr *nlh, const char *arg)
+static int parse_timeout(struct ktun_policy *p, const char *arg)
 {
 	char buf[32];
 	size_t n = strlen(arg);
@@ -162,35 +141,74 @@ static int put_timeout(struct nlmsghdr *nlh, const char *arg)
 	}
 	if (!parse_uint(buf, UINT32_MAX / mult, &v))
 		return usage_err("invalid timeout %s", arg);
-	mnl_attr_put_u32(nlh, KTUN_A_POLICY_HS_TIMEOUT_MS, v * mult);
+	p->has |= KTUN_HAS(KTUN_A_POLICY_HS_TIMEOUT_MS);
+	p->hs_timeout_ms = v * mult;
 	return 0;
 }
 
-static int put_family(struct nlmsghdr *nlh, const char *arg)
+static int parse_family(struct ktun_policy *p, const char *arg)
 {
 	if (!strcmp(arg, "inet"))
-		mnl_attr_put_u16(nlh, KTUN_A_POLICY_FAMILY, AF_INET);
+		p->family = AF_INET;
 	else if (!strcmp(arg, "inet6"))
-		mnl_attr_put_u16(nlh, KTUN_A_POLICY_FAMILY, AF_INET6);
+		p->family = AF_INET6;
 	else if (strcmp(arg, "any"))
 		return usage_err("invalid family \"%s\" (expected inet, inet6 or any)", arg);
+	if (p->family)
+		p->has |= KTUN_HAS(KTUN_A_POLICY_FAMILY);
 	return 0;
 }
 
-static int put_ident(struct nlmsghdr *nlh, int type, const char *arg)
+static int parse_ident(struct ktun_policy *p, int type, const char *arg)
 {
 	if (strlen(arg) > KTUN_IDENT_MAX_LEN)
 		return usage_err("identity longer than %d bytes: %.40s...",
 				 KTUN_IDENT_MAX_LEN, arg);
-	mnl_attr_put_strz(nlh, type, arg);
+	p->idents[p->n_idents].type = type;
+	p->idents[p->n_idents++].name = arg;
 	return 0;
 }
 
+/* One keyword and its value; -1 if the keyword is not one of @match's. */
+static int parse_keyword(struct ktun_policy *p, const char *kw, const char *arg,
+			 bool match)
+{
+	if (!strcmp(kw, "remote"))
+		return parse_prefix(p, arg, true, !match);
+	if (!strcmp(kw, "local"))
+		return parse_prefix(p, arg, false, !match);
+	if (!strcmp(kw, "rport"))
+		return parse_ports(p, arg, true, !match);
+	if (!strcmp(kw, "lport"))
+		return parse_ports(p, arg, false, !match);
+	if (!strcmp(kw, "family"))
+		return parse_family(p, arg);
+	if (!strcmp(kw, "dir"))
+		return parse_enum(p, KTUN_A_POLICY_DIRECTION, &p->direction,
+				  ktun_direction_lookup, ktun_direction_name,
+				  "direction", arg);
+	if (!strcmp(kw, "owner"))
+		return parse_enum(p, KTUN_A_POLICY_OWNER, &p->owner,
+				  ktun_owner_lookup, ktun_owner_name, "owner", arg);
+	if (match)
+		return -1;
+	if (!strcmp(kw, "peer-uri"))
+		return parse_ident(p, KTUN_A_POLICY_PEER_URI, arg);
+	if (!strcmp(kw, "peer-dns"))
+		return parse_ident(p, KTUN_A_POLICY_PEER_DNS, arg);
+	if (!strcmp(kw, "cipher"))
+		return parse_ciphers(p, arg);
+	if (!strcmp(kw, "timeout"))
+		return parse_timeout(p, arg);
+	return -1;
+}
+
 /*
- * Parses the selector and parameter keywords shared by "add" and "match";
- * @match restricts them to what describes one connection.
+ * Parses the selector and parameter keywords shared by "add" and "match"
+ * into @p (which the caller zeroed, or gave an id); @match restricts them
+ * to what describes one connection.
  */
-static int parse_policy_args(struct nlmsghdr *nlh, int argc, char **argv,
+static int parse_policy_args(struct ktun_policy *p, int argc, char **argv,
 			     bool match)
 {
 	static const char *const once[] = {
@@ -208,7 +226,8 @@ static int parse_policy_args(struct nlmsghdr *nlh, int argc, char **argv,
 			if (seen & (1u << 31))
 				return usage_err("\"require\" given twice");
 			seen |= 1u << 31;
-			mnl_attr_put_u8(nlh, KTUN_A_POLICY_ACTION, KTUN_ACTION_REQUIRE);
+			p->has |= KTUN_HAS(KTUN_A_POLICY_ACTION);
+			p->action = KTUN_ACTION_REQUIRE;
 			continue;
 		}
 		NEED_ARG(kw);
@@ -219,33 +238,8 @@ static int parse_policy_args(struct nlmsghdr *nlh, int argc, char **argv,
 			seen |= 1u << i;
 		else if (++idents > KTUN_MAX_IDENTS)
 			return usage_err("more than %d peer identities", KTUN_MAX_IDENTS);
-		if (!strcmp(kw, "remote"))
-			err = put_prefix(nlh, *argv, true, !match);
-		else if (!strcmp(kw, "local"))
-			err = put_prefix(nlh, *argv, false, !match);
-		else if (!strcmp(kw, "rport"))
-			err = put_ports(nlh, *argv, KTUN_A_POLICY_REMOTE_PORT_MIN,
-					KTUN_A_POLICY_REMOTE_PORT_MAX, !match);
-		else if (!strcmp(kw, "lport"))
-			err = put_ports(nlh, *argv, KTUN_A_POLICY_LOCAL_PORT_MIN,
-					KTUN_A_POLICY_LOCAL_PORT_MAX, !match);
-		else if (!strcmp(kw, "family"))
-			err = put_family(nlh, *argv);
-		else if (!strcmp(kw, "dir"))
-			err = put_enum(nlh, KTUN_A_POLICY_DIRECTION, direction_names,
-				       "direction", *argv);
-		else if (!strcmp(kw, "owner"))
-			err = put_enum(nlh, KTUN_A_POLICY_OWNER, owner_names,
-				       "owner", *argv);
-		else if (!match && !strcmp(kw, "peer-uri"))
-			err = put_ident(nlh, KTUN_A_POLICY_PEER_URI, *argv);
-		else if (!match && !strcmp(kw, "peer-dns"))
-			err = put_ident(nlh, KTUN_A_POLICY_PEER_DNS, *argv);
-		else if (!match && !strcmp(kw, "cipher"))
-			err = put_ciphers(nlh, *argv);
-		else if (!match && !strcmp(kw, "timeout"))
-			err = put_timeout(nlh, *argv);
-		else
+		err = parse_keyword(p, kw, *argv, match);
+		if (err < 0)
 			return usage_err("unknown keyword \"%s\"", kw);
 		if (err)
 			return err;
@@ -253,147 +247,15 @@ static int parse_policy_args(struct nlmsghdr *nlh, int argc, char **argv,
 	return 0;
 }
 
-static void addr_str(const struct nlattr *attr, int family, char *out)
+/* Parses a policy (or a match query) and encodes it into @nlh. */
+static int put_policy_args(struct nlmsghdr *nlh, struct ktun_policy *p,
+			   int argc, char **argv, bool match)
 {
-	inet_ntop(family, mnl_attr_get_payload(attr), out, INET6_ADDRSTRLEN);
-}
+	int err = parse_policy_args(p, argc, argv, match);
 
-static int policy_attr(const struct nlattr *attr, struct policy *p)
-{
-	static const uint8_t len[KTUN_A_POLICY_MAX + 1] = {
-		[KTUN_A_POLICY_ID] = 4, [KTUN_A_POLICY_FAMILY] = 2,
-		[KTUN_A_POLICY_REMOTE_IPV4] = 4, [KTUN_A_POLICY_REMOTE_IPV6] = 16,
-		[KTUN_A_POLICY_LOCAL_IPV4] = 4, [KTUN_A_POLICY_LOCAL_IPV6] = 16,
-		[KTUN_A_POLICY_REMOTE_PREFIX_LEN] = 1,
-		[KTUN_A_POLICY_LOCAL_PREFIX_LEN] = 1,
-		[KTUN_A_POLICY_REMOTE_PORT_MIN] = 2, [KTUN_A_POLICY_REMOTE_PORT_MAX] = 2,
-		[KTUN_A_POLICY_LOCAL_PORT_MIN] = 2, [KTUN_A_POLICY_LOCAL_PORT_MAX] = 2,
-		[KTUN_A_POLICY_DIRECTION] = 1, [KTUN_A_POLICY_OWNER] = 1,
-		[KTUN_A_POLICY_CIPHERS] = 4, [KTUN_A_POLICY_HS_TIMEOUT_MS] = 4,
-		[KTUN_A_POLICY_ACTION] = 1,
-	};
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type > KTUN_A_POLICY_MAX)
-		return 0;	/* newer kernel: ignore what we do not know */
-	if (len[type] && mnl_attr_get_payload_len(attr) < len[type])
-		return -1;
-	if ((type == KTUN_A_POLICY_PEER_URI || type == KTUN_A_POLICY_PEER_DNS) &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
-		return -1;
-
-	switch (type) {
-	case KTUN_A_POLICY_ID: p->id = mnl_attr_get_u32(attr); break;
-	case KTUN_A_POLICY_FAMILY: p->family = mnl_attr_get_u16(attr); break;
-	case KTUN_A_POLICY_REMOTE_IPV4: addr_str(attr, AF_INET, p->remote); break;
-	case KTUN_A_POLICY_REMOTE_IPV6: addr_str(attr, AF_INET6, p->remote); break;
-	case KTUN_A_POLICY_LOCAL_IPV4: addr_str(attr, AF_INET, p->local); break;
-	case KTUN_A_POLICY_LOCAL_IPV6: addr_str(attr, AF_INET6, p->local); break;
-	case KTUN_A_POLICY_REMOTE_PREFIX_LEN: p->remote_len = mnl_attr_get_u8(attr); break;
-	case KTUN_A_POLICY_LOCAL_PREFIX_LEN: p->local_len = mnl_attr_get_u8(attr); break;
-	case KTUN_A_POLICY_REMOTE_PORT_MIN: p->rport[0] = mnl_attr_get_u16(attr); break;
-	case KTUN_A_POLICY_REMOTE_PORT_MAX: p->rport[1] = mnl_attr_get_u16(attr); break;
-	case KTUN_A_POLICY_LOCAL_PORT_MIN: p->lport[0] = mnl_attr_get_u16(attr); break;
-	case KTUN_A_POLICY_LOCAL_PORT_MAX: p->lport[1] = mnl_attr_get_u16(attr); break;
-	case KTUN_A_POLICY_DIRECTION: p->direction = mnl_attr_get_u8(attr); break;
-	case KTUN_A_POLICY_OWNER: p->owner = mnl_attr_get_u8(attr); break;
-	case KTUN_A_POLICY_CIPHERS: p->ciphers = mnl_attr_get_u32(attr); break;
-	case KTUN_A_POLICY_HS_TIMEOUT_MS: p->timeout = mnl_attr_get_u32(attr); break;
-	case KTUN_A_POLICY_ACTION: p->action = mnl_attr_get_u8(attr); break;
-	case KTUN_A_POLICY_PEER_URI:
-		if (p->n_uri < KTUN_MAX_IDENTS)
-			p->uri[p->n_uri++] = mnl_attr_get_str(attr);
-		break;
-	case KTUN_A_POLICY_PEER_DNS:
-		if (p->n_dns < KTUN_MAX_IDENTS)
-			p->dns[p->n_dns++] = mnl_attr_get_str(attr);
-		break;
-	}
-	return 0;
-}
-
-static void print_text(const struct policy *p)
-{
-	unsigned int i;
-	const char *sep = "";
-
-	printf("policy %u family %s", p->id, family_name(p->family));
-	if (p->remote[0])
-		printf(" remote %s/%u", p->remote, p->remote_len);
-	if (p->local[0])
-		printf(" local %s/%u", p->local, p->local_len);
-	if (p->rport[0] == p->rport[1] && p->rport[0])
-		printf(" rport %u", p->rport[0]);
-	else if (p->rport[0])
-		printf(" rport %u-%u", p->rport[0], p->rport[1]);
-	if (p->lport[0] == p->lport[1] && p->lport[0])
-		printf(" lport %u", p->lport[0]);
-	else if (p->lport[0])
-		printf(" lport %u-%u", p->lport[0], p->lport[1]);
-	printf(" dir %s owner %s", direction_name(p->direction),
-	       owner_name(p->owner));
-	for (i = 0; i < p->n_uri; i++)
-		printf(" peer-uri %s", p->uri[i]);
-	for (i = 0; i < p->n_dns; i++)
-		printf(" peer-dns %s", p->dns[i]);
-	if (p->action == KTUN_ACTION_REQUIRE) {
-		printf(" require\n");
-		return;
-	}
-	printf(" cipher ");
-	for (i = 0; i < 3; i++) {
-		if (p->ciphers & (1u << i)) {
-			printf("%s%s", sep, cipher_names[i]);
-			sep = ",";
-		}
-	}
-	printf(" timeout %ums\n", p->timeout);
-}
-
-static void print_json(struct jw *w, const struct policy *p)
-{
-	bool v4 = p->family == AF_INET;
-	unsigned int i;
-
-	jw_begin(w, NULL, '{');
-	jw_uint(w, "id", p->id);
-	jw_str(w, "family", family_name(p->family));
-	if (p->remote[0]) {
-		jw_str(w, v4 ? "remote-ipv4" : "remote-ipv6", p->remote);
-		jw_uint(w, "remote-prefix-len", p->remote_len);
-	}
-	if (p->local[0]) {
-		jw_str(w, v4 ? "local-ipv4" : "local-ipv6", p->local);
-		jw_uint(w, "local-prefix-len", p->local_len);
-	}
-	if (p->rport[0]) {
-		jw_uint(w, "remote-port-min", p->rport[0]);
-		jw_uint(w, "remote-port-max", p->rport[1]);
-	}
-	if (p->lport[0]) {
-		jw_uint(w, "local-port-min", p->lport[0]);
-		jw_uint(w, "local-port-max", p->lport[1]);
-	}
-	jw_str(w, "direction", direction_name(p->direction));
-	jw_str(w, "owner", owner_name(p->owner));
-	jw_str(w, "action", p->action == KTUN_ACTION_REQUIRE ? "require" : "secure");
-	jw_begin(w, "peer-uri", '[');
-	for (i = 0; i < p->n_uri; i++)
-		jw_str(w, NULL, p->uri[i]);
-	jw_end(w, ']');
-	jw_begin(w, "peer-dns", '[');
-	for (i = 0; i < p->n_dns; i++)
-		jw_str(w, NULL, p->dns[i]);
-	jw_end(w, ']');
-	if (p->action != KTUN_ACTION_REQUIRE) {
-		jw_begin(w, "ciphers", '[');
-		for (i = 0; i < 3; i++)
-			if (p->ciphers & (1u << i))
-				jw_str(w, NULL, cipher_names[i]);
-		jw_end(w, ']');
-		jw_uint(w, "hs-timeout-ms", p->timeout);
-	}
-	jw_end(w, '}');
+	if (!err)
+		ktun_policy_put(nlh, p);
+	return err;
 }
 
 struct show_ctx {
@@ -404,19 +266,13 @@ struct show_ctx {
 static int policy_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct show_ctx *ctx = data;
-	const struct nlattr *attr;
-	struct policy p = {};
+	struct ktun_policy p;
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (policy_attr(attr, &p)) {
-			errno = EBADMSG;
-			return MNL_CB_ERROR;
-		}
+	if (ktun_policy_parse(nlh, &p)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
 	}
-	if (opts.json)
-		print_json(&ctx->w, &p);
-	else
-		print_text(&p);
+	print_policy(&ctx->w, &p);
 	ctx->count++;
 	return MNL_CB_OK;
 }
@@ -446,11 +302,12 @@ static int talk_and_print(struct ktnl *k, struct nlmsghdr *nlh,
 static int policy_add(struct ktnl *k, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ktun_policy p = {};
 	struct nlmsghdr *nlh;
 	int err;
 
 	nlh = ktnl_req(k, buf, KTUN_CMD_POLICY_NEW, 0);
-	err = parse_policy_args(nlh, argc, argv, false);
+	err = put_policy_args(nlh, &p, argc, argv, false);
 	if (err)
 		return err;
 	return talk_and_print(k, nlh, "policy add", false);
@@ -475,19 +332,18 @@ static int parse_id(int argc, char **argv, uint32_t *id, bool optional)
 /* ktun policy replace ID SELECTORS...: ID gives way to the new policy. */
 static int policy_replace(struct ktnl *k, int argc, char **argv)
 {
+	struct ktun_policy p = { .has = KTUN_HAS(KTUN_A_POLICY_ID) };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	uint32_t id;
 	int err;
 
 	if (argc < 1)
 		return usage_err("expected a policy id, then the new policy");
-	err = parse_id(1, argv, &id, false);
+	err = parse_id(1, argv, &p.id, false);
 	if (err)
 		return err;
 	nlh = ktnl_req(k, buf, KTUN_CMD_POLICY_NEW, 0);
-	mnl_attr_put_u32(nlh, KTUN_A_POLICY_ID, id);
-	err = parse_policy_args(nlh, argc - 1, argv + 1, false);
+	err = put_policy_args(nlh, &p, argc - 1, argv + 1, false);
 	if (err)
 		return err;
 	return talk_and_print(k, nlh, "policy replace", false);
@@ -595,6 +451,7 @@ static int policy_load(struct ktnl *k, int argc, char **argv)
 	char *line = NULL, *words[LOAD_MAX_WORDS];
 	unsigned int n = 0, lines[KTUN_MAX_POLICIES];
 	size_t cap = 0, size = 4096;
+	struct ktun_policy p;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	unsigned int lineno = 0;
@@ -638,7 +495,8 @@ static int policy_load(struct ktnl *k, int argc, char **argv)
 		}
 		lines[n++] = lineno;
 		nest = mnl_attr_nest_start(nlh, KTUN_A_POLICY_TABLE_POLICY);
-		err = parse_policy_args(nlh, nw, words, false);
+		memset(&p, 0, sizeof(p));
+		err = put_policy_args(nlh, &p, nw, words, false);
 		if (err) {
 			fprintf(stderr, "ktun: %s:%u: nothing loaded\n",
 				argv[0], lineno);
@@ -662,11 +520,12 @@ static int policy_load(struct ktnl *k, int argc, char **argv)
 static int policy_match(struct ktnl *k, int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ktun_policy p = {};
 	struct nlmsghdr *nlh;
 	int err;
 
 	nlh = ktnl_req(k, buf, KTUN_CMD_POLICY_MATCH, 0);
-	err = parse_policy_args(nlh, argc, argv, true);
+	err = put_policy_args(nlh, &p, argc, argv, true);
 	if (err)
 		return err;
 	return talk_and_print(k, nlh, "policy match", false);

@@ -4,22 +4,8 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <linux/ktun.h>
 
 #include "ktun.h"
-
-static const char *const stat_names[KTUN_A_STATS_MAX + 1] = {
-	[KTUN_A_STATS_POLICIES] = "policies",
-	[KTUN_A_STATS_POLICIES_TOTAL] = "policies-total",
-	[KTUN_A_STATS_NETNS_TOTAL] = "netns-total",
-	[KTUN_A_STATS_CONNS_TOTAL] = "conns-total",
-	[KTUN_A_STATS_CONNS] = "conns",
-	[KTUN_A_STATS_HANDSHAKES] = "handshakes",
-	[KTUN_A_STATS_REFUSED] = "refused",
-	[KTUN_A_STATS_MAX_HANDSHAKES] = "max-handshakes",
-	[KTUN_A_STATS_MAX_HANDSHAKES_PER_SOURCE] = "max-handshakes-per-source",
-	[KTUN_A_STATS_MAX_HANDSHAKES_PER_LISTENER] = "max-handshakes-per-listener",
-};
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -29,22 +15,11 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	if (opts.json)
 		jw_begin(w, NULL, '{');
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		unsigned int type = mnl_attr_get_type(attr);
-
 		unsigned long long v;
+		const char *name = ktun_stat(attr, &v);
 
-		if (type > KTUN_A_STATS_MAX || !stat_names[type])
-			continue;
-		if (!mnl_attr_validate(attr, MNL_TYPE_U32))
-			v = mnl_attr_get_u32(attr);
-		else if (!mnl_attr_validate(attr, MNL_TYPE_U64))
-			v = mnl_attr_get_u64(attr);
-		else
-			continue;
-		if (opts.json)
-			jw_uint(w, stat_names[type], v);
-		else
-			printf("%s %llu\n", stat_names[type], v);
+		if (name)
+			print_stat(w, name, v);
 	}
 	if (opts.json)
 		jw_end(w, '}');

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktun(8) helpers: error reporting, enum names, a JSON writer.
+ * ktun(8) helpers: error reporting, talking to the module, argv words.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,23 +8,6 @@
 #include <linux/ktun.h>
 
 #include "ktun.h"
-
-const char *const direction_names[4] = {
-	[KTUN_DIRECTION_OUT] = "out",
-	[KTUN_DIRECTION_IN] = "in",
-	[KTUN_DIRECTION_BOTH] = "both",
-};
-
-const char *const owner_names[4] = {
-	[KTUN_OWNER_KERNEL] = "kernel",
-	[KTUN_OWNER_USER] = "user",
-	[KTUN_OWNER_ANY] = "any",
-};
-
-/* Bit i of the ciphers flags is cipher_names[i]. */
-const char *const cipher_names[3] = {
-	"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305",
-};
 
 int name_lookup(const char *const *names, unsigned int n, const char *s)
 {
@@ -34,22 +17,6 @@ int name_lookup(const char *const *names, unsigned int n, const char *s)
 		if (names[i] && !strcmp(names[i], s))
 			return i;
 	return -1;
-}
-
-const char *enum_name(const char *const *names, unsigned int n,
-		      unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "unknown";
-}
-
-const char *direction_name(unsigned int v)
-{
-	return enum_name(direction_names, 4, v);
-}
-
-const char *owner_name(unsigned int v)
-{
-	return enum_name(owner_names, 4, v);
 }
 
 int usage_err(const char *fmt, ...)
@@ -88,58 +55,6 @@ int ktun_connect(struct ktnl *k)
 		return KTUN_EXIT_FAIL;
 	}
 	return 0;
-}
-
-static void jw_sep(struct jw *w, const char *key)
-{
-	if (w->need_comma[w->depth])
-		fputc(',', w->f);
-	w->need_comma[w->depth] = true;
-	if (key)
-		fprintf(w->f, "\"%s\":", key);
-}
-
-static void jw_escaped(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-void jw_begin(struct jw *w, const char *key, char open)
-{
-	jw_sep(w, key);
-	fputc(open, w->f);
-	w->need_comma[++w->depth] = false;
-}
-
-void jw_end(struct jw *w, char close)
-{
-	w->depth--;
-	fputc(close, w->f);
-	if (!w->depth)
-		fputc('\n', w->f);
-}
-
-void jw_str(struct jw *w, const char *key, const char *val)
-{
-	jw_sep(w, key);
-	jw_escaped(w->f, val);
-}
-
-void jw_uint(struct jw *w, const char *key, unsigned long long val)
-{
-	jw_sep(w, key);
-	fprintf(w->f, "%llu", val);
 }
 
 /*

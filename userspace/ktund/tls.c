@@ -30,9 +30,6 @@
 #error "this engine is written for mbedTLS 2.28; 3.x needs the per-connection export callback"
 #endif
 
-#define KT_CIPHERS_ALL	(KTUN_CIPHER_AES_128_GCM | KTUN_CIPHER_AES_256_GCM | \
-			 KTUN_CIPHER_CHACHA20_POLY1305)
-
 /* The suites ktun offers, with the kTLS cipher each one maps to. */
 static const struct {
 	int id;
@@ -47,7 +44,7 @@ static const struct {
 	{ MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, KTUN_CIPHER_CHACHA20_POLY1305, 32, 12 },
 };
 #define KT_N_SUITES (sizeof(kt_suites) / sizeof(kt_suites[0]))
-#define KT_N_MASKS 8	/* one config per role and subset of the 3 ciphers */
+#define KT_N_MASKS (KTUN_CIPHER_MASK + 1)	/* a config per role and cipher subset */
 
 struct kt_tls_conf {
 	mbedtls_entropy_context entropy;
@@ -434,7 +431,7 @@ static int kt_verify(void *ctx, mbedtls_x509_crt *crt, int depth,
 struct kt_hs *kt_hs_new(struct kt_tls_conf *c, const struct kt_hs_params *p,
 			char *err, size_t errlen)
 {
-	unsigned int mask = (p->ciphers ? p->ciphers : KT_CIPHERS_ALL) & KT_CIPHERS_ALL;
+	unsigned int mask = (p->ciphers ? p->ciphers : KTUN_CIPHER_MASK) & KTUN_CIPHER_MASK;
 	mbedtls_ssl_config *conf;
 	struct kt_hs *hs;
 	unsigned int i;

@@ -23,6 +23,10 @@ enum ktun_direction {
 	KTUN_DIRECTION_OUT = 1,
 	KTUN_DIRECTION_IN,
 	KTUN_DIRECTION_BOTH,
+
+	/* private: */
+	__KTUN_DIRECTION_MAX,
+	KTUN_DIRECTION_MAX = (__KTUN_DIRECTION_MAX - 1)
 };
 
 /**
@@ -35,6 +39,10 @@ enum ktun_owner {
 	KTUN_OWNER_KERNEL = 1,
 	KTUN_OWNER_USER,
 	KTUN_OWNER_ANY,
+
+	/* private: */
+	__KTUN_OWNER_MAX,
+	KTUN_OWNER_MAX = (__KTUN_OWNER_MAX - 1)
 };
 
 /**
@@ -45,6 +53,10 @@ enum ktun_owner {
 enum ktun_role {
 	KTUN_ROLE_CLIENT = 1,
 	KTUN_ROLE_SERVER,
+
+	/* private: */
+	__KTUN_ROLE_MAX,
+	KTUN_ROLE_MAX = (__KTUN_ROLE_MAX - 1)
 };
 
 /**
@@ -57,6 +69,10 @@ enum ktun_conn_state {
 	KTUN_CONN_STATE_HANDSHAKE = 1,
 	KTUN_CONN_STATE_SECURE,
 	KTUN_CONN_STATE_FAILED,
+
+	/* private: */
+	__KTUN_CONN_STATE_MAX,
+	KTUN_CONN_STATE_MAX = (__KTUN_CONN_STATE_MAX - 1)
 };
 
 /**
@@ -71,6 +87,10 @@ enum ktun_conn_state {
 enum ktun_action {
 	KTUN_ACTION_SECURE = 1,
 	KTUN_ACTION_REQUIRE,
+
+	/* private: */
+	__KTUN_ACTION_MAX,
+	KTUN_ACTION_MAX = (__KTUN_ACTION_MAX - 1)
 };
 
 /**
@@ -80,6 +100,9 @@ enum ktun_cipher {
 	KTUN_CIPHER_AES_128_GCM = 1,
 	KTUN_CIPHER_AES_256_GCM = 2,
 	KTUN_CIPHER_CHACHA20_POLY1305 = 4,
+
+	/* private: */
+	KTUN_CIPHER_MASK = 7,
 };
 
 enum {

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktun pki: a small CA for trying ktun out and for its tests, on mbedTLS's
- * x509write API.  Host certificates carry the identities ktun policies
- * name: URI SANs (spiffe://...) and DNS SANs.
+ * ktun-pki(8): a small CA for trying ktun out and for its tests, on
+ * mbedTLS's x509write API.  Host certificates carry the identities ktun
+ * policies name: URI SANs (spiffe://...) and DNS SANs.  It was "ktun pki";
+ * on its own, ktun(8) need not link mbedTLS.
  *
- *   ktun pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]
- *   ktun pki cert ca-cert FILE ca-key FILE cert FILE key FILE
+ *   ktun-pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]
+ *   ktun-pki cert ca-cert FILE ca-key FILE cert FILE key FILE
  *                 [name CN] [uri URI]... [dns NAME]... [days N]
  *                 [not-before STAMP] [not-after STAMP] [type ec|rsa]
  *
  * STAMP is YYYYMMDDhhmmss (UTC).  Keys are written mode 0600.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,9 +32,53 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
-#include "ktun.h"
+#ifndef KTUN_VERSION
+#define KTUN_VERSION "0.1"
+#endif
 
 #define PKI_MAX_SANS 16
+
+/* Exit codes, as ktun(8)'s. */
+enum {
+	PKI_EXIT_OK = 0,
+	PKI_EXIT_FAIL = 1,	/* a file could not be read or written */
+	PKI_EXIT_USAGE = 2,	/* bad command line */
+};
+
+static const char usage_text[] =
+"Usage: ktun-pki ca cert FILE key FILE [name CN] [days N] [type ec|rsa]\n"
+"       ktun-pki cert ca-cert FILE ca-key FILE cert FILE key FILE\n"
+"                [uri URI]... [dns NAME]... [name CN] [days N] [type ec|rsa]\n"
+"                [not-before STAMP] [not-after STAMP]   (STAMP: YYYYMMDDhhmmss UTC)\n"
+"       ktun-pki help | -h | --help\n"
+"       ktun-pki -V | --version\n"
+"\n"
+"Makes a test CA, or a host certificate carrying ktun identities, as PEM\n"
+"files (keys mode 0600).\n"
+"\n"
+"Exit status: 0 success, 1 a file could not be read or written,\n"
+"2 invalid command line.  See ktun-pki(8).\n";
+
+/* Steps through argv as ktun(8) does. */
+#define NEXT_ARG() (argc--, argv++)
+#define NEED_ARG(kw) do {						\
+	if (argc < 2)							\
+		return usage_err("\"%s\" needs a value", kw);		\
+	NEXT_ARG();							\
+} while (0)
+
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ktun-pki: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'ktun-pki help'.\n", stderr);
+	return PKI_EXIT_USAGE;
+}
 
 struct pki_args {
 	const char *cert, *key, *ca_cert, *ca_key, *name, *type;
@@ -54,8 +103,8 @@ static int pki_fail(const char *what, int ret)
 	char buf[128];
 
 	mbedtls_strerror(ret, buf, sizeof(buf));
-	fprintf(stderr, "ktun: pki: %s: %s\n", what, buf);
-	return KTUN_EXIT_FAIL;
+	fprintf(stderr, "ktun-pki: %s: %s\n", what, buf);
+	return PKI_EXIT_FAIL;
 }
 
 static mode_t cert_umask(void)
@@ -100,8 +149,8 @@ static int write_file(const char *path, const unsigned char *data, bool secret)
 	unlink(tmp);
 	free(tmp);
 fail:
-	fprintf(stderr, "ktun: pki: cannot write %s: %s\n", path, strerror(err));
-	return KTUN_EXIT_FAIL;
+	fprintf(stderr, "ktun-pki: cannot write %s: %s\n", path, strerror(err));
+	return PKI_EXIT_FAIL;
 }
 
 static int gen_key(struct pki *k, const char *type)
@@ -221,9 +270,9 @@ static int issue(struct pki *k, const struct pki_args *a, bool ca)
 	if (ret)
 		return pki_fail("seeding the random generator", ret);
 	if (!ca && load_ca(k, a))
-		return KTUN_EXIT_FAIL;
+		return PKI_EXIT_FAIL;
 	if (gen_key(k, a->type))
-		return KTUN_EXIT_FAIL;
+		return PKI_EXIT_FAIL;
 	ret = set_common(k, a, ca);
 	if (ret)
 		return pki_fail("building the certificate", ret);
@@ -236,7 +285,7 @@ static int issue(struct pki *k, const struct pki_args *a, bool ca)
 
 	pem = calloc(1, 16384);
 	if (!pem)
-		return KTUN_EXIT_FAIL;
+		return PKI_EXIT_FAIL;
 	ret = mbedtls_x509write_crt_pem(&k->crt, pem, 16384, mbedtls_ctr_drbg_random,
 					&k->drbg);
 	if (!ret)
@@ -251,7 +300,7 @@ static int issue(struct pki *k, const struct pki_args *a, bool ca)
 	free(pem);
 	if (ret > 0 || ret < -1)
 		return pki_fail("writing PEM", ret);
-	return ret ? KTUN_EXIT_FAIL : KTUN_EXIT_OK;
+	return ret ? PKI_EXIT_FAIL : PKI_EXIT_OK;
 }
 
 static bool valid_stamp(const char *s)
@@ -312,13 +361,23 @@ static int parse_pki_args(int argc, char **argv, struct pki_args *a, bool ca)
 	return 0;
 }
 
-int cmd_pki(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	struct pki_args a = {};
 	struct pki k;
 	bool ca;
 	int ret;
 
+	NEXT_ARG();
+	if (argc == 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+			  !strcmp(argv[0], "--help"))) {
+		fputs(usage_text, stdout);
+		return PKI_EXIT_OK;
+	}
+	if (argc == 1 && (!strcmp(argv[0], "-V") || !strcmp(argv[0], "--version"))) {
+		printf("ktun-pki %s\n", KTUN_VERSION);
+		return PKI_EXIT_OK;
+	}
 	if (argc < 1 || (strcmp(argv[0], "ca") && strcmp(argv[0], "cert")))
 		return usage_err("expected pki ca or pki cert");
 	ca = !strcmp(argv[0], "ca");

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktund's settings: the settings file and the command line, which
+ * overrides it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktund.h"
+
+bool verbose;
+
+static int nlbuf_parse(const char *val, const char *file, int lineno)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || end == val || *end || n < NLBUF_MIN || n > NLBUF_MAX) {
+		say("%s:%d: netlink-buffer must be a byte count from %d to %d",
+		    file, lineno, NLBUF_MIN, NLBUF_MAX);
+		exit(1);
+	}
+	return n;
+}
+
+static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
+{
+	char *key = strtok(line, " \t\r\n"), *val = strtok(NULL, " \t\r\n");
+
+	if (!key || key[0] == '#')
+		return;
+	if (!val) {
+		say("%s:%d: \"%s\" needs a value", file, lineno, key);
+		exit(1);
+	}
+	if (!strcmp(key, "ca"))
+		snprintf(c->ca, sizeof(c->ca), "%s", val);
+	else if (!strcmp(key, "cert"))
+		snprintf(c->cert, sizeof(c->cert), "%s", val);
+	else if (!strcmp(key, "key"))
+		snprintf(c->key, sizeof(c->key), "%s", val);
+	else if (!strcmp(key, "netlink-buffer"))
+		c->nlbuf = nlbuf_parse(val, file, lineno);
+	else {
+		say("%s:%d: unknown setting \"%s\"", file, lineno, key);
+		exit(1);
+	}
+}
+
+static void cfg_file(struct cfg *c, const char *file, bool must)
+{
+	FILE *f = fopen(file, "r");
+	char line[512];
+	int n = 0;
+
+	if (!f) {
+		if (must) {
+			say("cannot read %s: %s", file, strerror(errno));
+			exit(1);
+		}
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		cfg_line(c, line, file, ++n);
+	fclose(f);
+}
+
+static const char usage[] =
+"Usage: ktund [-c FILE] [--ca FILE] [--cert FILE] [--key FILE] [-v]\n"
+"Runs the TLS handshakes of the ktun module in this network namespace.\n"
+"  -c, --config FILE  settings file (default /etc/ktun/ktund.conf if present)\n"
+"      --ca FILE      CA bundle peers must chain to (default /etc/ktun/ca.crt)\n"
+"      --cert FILE    this host's certificate (default /etc/ktun/host.crt)\n"
+"      --key FILE     its private key (default /etc/ktun/host.key)\n"
+"  -v, --verbose      more logging\n"
+"  -h, --help, -V, --version\n"
+"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\"\n"
+"and \"netlink-buffer BYTES\" (the module's messages that may wait, default\n"
+"4194304); options override it.  Logs go to standard error, one line per\n"
+"handshake.\n";
+
+int cfg_read(struct cfg *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "cert", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	char ca[256] = "", cert[256] = "", key[256] = "";
+	const char *config = NULL;
+	int o;
+
+	*c = (struct cfg){ .ca = "/etc/ktun/ca.crt", .cert = "/etc/ktun/host.crt",
+			   .key = "/etc/ktun/host.key", .nlbuf = 4 << 20 };
+	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'a': snprintf(ca, sizeof(ca), "%s", optarg); break;
+		case 'e': snprintf(cert, sizeof(cert), "%s", optarg); break;
+		case 'k': snprintf(key, sizeof(key), "%s", optarg); break;
+		case 'v': verbose = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("ktund %s\n", KTUND_VERSION); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	cfg_file(c, config ? config : "/etc/ktun/ktund.conf", config);
+	if (ca[0])
+		memcpy(c->ca, ca, sizeof(ca));
+	if (cert[0])
+		memcpy(c->cert, cert, sizeof(cert));
+	if (key[0])
+		memcpy(c->key, key, sizeof(key));
+	return -1;
+}
