@@ -258,7 +258,7 @@ static int ktun_nl_get_selectors(const struct ktun_nl_attrs *a,
 	p->owner = tb[KTUN_A_POLICY_OWNER] ?
 		nla_get_u8(tb[KTUN_A_POLICY_OWNER]) : KTUN_OWNER_ANY;
 	p->ciphers = tb[KTUN_A_POLICY_CIPHERS] ?
-		nla_get_u32(tb[KTUN_A_POLICY_CIPHERS]) : KTUN_CIPHERS_ALL;
+		nla_get_u32(tb[KTUN_A_POLICY_CIPHERS]) : KTUN_CIPHER_MASK;
 	p->hs_timeout_ms = tb[KTUN_A_POLICY_HS_TIMEOUT_MS] ?
 		nla_get_u32(tb[KTUN_A_POLICY_HS_TIMEOUT_MS]) :
 		KTUN_HS_TIMEOUT_MS_DEFAULT;

@@ -86,9 +86,6 @@ struct ktun_tuple {
 };
 
 #define KTUN_HS_TIMEOUT_MS_DEFAULT	5000
-#define KTUN_CIPHERS_ALL		(KTUN_CIPHER_AES_128_GCM | \
-					 KTUN_CIPHER_AES_256_GCM | \
-					 KTUN_CIPHER_CHACHA20_POLY1305)
 
 struct ktun_policy *ktun_policy_alloc(unsigned int n_idents);
 void ktun_policy_free(struct ktun_policy *p);

@@ -128,7 +128,7 @@ fin_run "... as over plain TCP (unmatched port, the control)" 7105 "-a ready" 10
 check "no other ktun connection failed, no kernel warning" \
 	eval "! klog | grep -E 'ktun: .*failed|WARNING|BUG' | grep -v '7103 '"
 
-# Without the read fix-up (tlsread.c, off with redirect_read_sock=0) the
+# Without the read fix-up (readers.c, off with redirect_read_sock=0) the
 # parser reads the record header: KCM over kTLS must then break.  Not on
 # the debug kernel: bare kTLS read by KCM in softirq allocates with
 # GFP_KERNEL (the fix-up is also what switches it to GFP_ATOMIC), which

@@ -5,7 +5,7 @@
 # two hosts become kTLS connections with no change to RDS or its users.
 # rds_xfer exchanges checksummed messages both ways, under a capture that
 # must show TLS records and never the payload marker; RDS reads its socket
-# with tcp_read_sock() directly, which only works through readsock.c.
+# with tcp_read_sock() directly, which only works through readers.c.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 TEARDOWN="rmmod rds_tcp rds 2>/dev/null" two_hosts

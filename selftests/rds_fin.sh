@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # RDS's read path when the last message and the FIN come in one segment.
-# RDS reads its socket in data_ready through readsock.c; the peer's FIN
+# RDS reads its socket in data_ready through readers.c; the peer's FIN
 # sets RCV_SHUTDOWN (and makes RDS drop the connection) in the same
 # softirq, before data_ready runs.  Every record received before the FIN
 # must still reach RDS.  The sender is "rds_xfer tcpfin": RDS-TCP's
