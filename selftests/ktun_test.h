@@ -59,10 +59,15 @@ struct tpolicies {
 
 static inline int tpolicy_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	struct tpolicies *out = data;
 	struct ktun_policy *p;
 	unsigned int i;
 
+	/* Only these answer with a policy (stats-get, say, does not). */
+	if (g->cmd != KTUN_CMD_POLICY_NEW && g->cmd != KTUN_CMD_POLICY_GET &&
+	    g->cmd != KTUN_CMD_POLICY_MATCH)
+		return MNL_CB_OK;
 	if (out->n >= 64)
 		return MNL_CB_ERROR;
 	p = &out->p[out->n];
@@ -120,12 +125,23 @@ static inline int64_t add_policy(struct ktnl *k,
 	return got.n == 1 ? (int64_t)got.p[0].id : -EBADMSG;
 }
 
-static inline int flush_policies(struct ktnl *k)
+static inline int flush_action(struct ktnl *k, uint8_t action)
 {
 	struct tmsg m;
 
 	tmsg_init(k, &m, KTUN_CMD_POLICY_FLUSH, 0);
+	mnl_attr_put_u8(m.nlh, KTUN_A_POLICY_ACTION, action);
 	return tmsg_talk(k, &m, NULL);
+}
+
+/*
+ * Every policy, secure and require (a plain flush keeps require ones, and
+ * a fuzzer's messages may have added some): tests start from nothing.
+ */
+static inline int flush_policies(struct ktnl *k)
+{
+	return flush_action(k, KTUN_ACTION_SECURE) ?:
+	       flush_action(k, KTUN_ACTION_REQUIRE);
 }
 
 static inline int dump_policies(struct ktnl *k, struct tpolicies *out)
