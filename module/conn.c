@@ -164,14 +164,14 @@ int ktun_conn_link(struct ktun_conn *conn, const char **why)
 	struct ktun_net *kn = ktun_pernet(conn->net);
 	int err;
 
-	spin_lock_bh(&kn->conn_lock);
+	spin_lock_bh(&kn->ct.lock);
 	do {
-		conn->id = ++kn->next_hs_id;
+		conn->id = ++kn->ct.next_hs_id;
 	} while (!conn->id);
 	WRITE_ONCE(conn->num, conn->sk->sk_num);
-	list_add_tail(&conn->net_node, &kn->conns);
-	kn->n_conns++;
-	kn->conns_genid++;
+	list_add_tail(&conn->net_node, &kn->ct.list);
+	kn->ct.n++;
+	kn->ct.genid++;
 	WRITE_ONCE(conn->linked, true);
 	refcount_inc(&conn->ref);	/* the tables' */
 	spin_lock(&ktun_conn_hash_lock);
@@ -183,7 +183,7 @@ int ktun_conn_link(struct ktun_conn *conn, const char **why)
 	} else {
 		err = ktun_limits_take(kn, conn, why);
 	}
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 
 	if (ktun_conn_get(conn) &&
 	    !queue_delayed_work(ktun_wq, &conn->deadline_work,
@@ -194,7 +194,7 @@ int ktun_conn_link(struct ktun_conn *conn, const char **why)
 	/*
 	 * A policy removed after our match but before we joined the table
 	 * was swept (ktun_verdict_fail_net) without us: its unlink precedes
-	 * that sweep's conn_lock, so we see it gone here.
+	 * that sweep's ct.lock, so we see it gone here.
 	 */
 	if (READ_ONCE(conn->policy->removed)) {
 		*why = KTUN_WHY_POLICY_GONE;
@@ -210,20 +210,20 @@ bool ktun_conn_unlink(struct ktun_conn *conn)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
 
-	spin_lock_bh(&kn->conn_lock);
+	spin_lock_bh(&kn->ct.lock);
 	if (!conn->linked) {
-		spin_unlock_bh(&kn->conn_lock);
+		spin_unlock_bh(&kn->ct.lock);
 		return false;
 	}
 	WRITE_ONCE(conn->linked, false);
 	list_del(&conn->net_node);
-	kn->n_conns--;
-	kn->conns_genid++;
+	kn->ct.n--;
+	kn->ct.genid++;
 	ktun_limits_put(kn, conn);
 	spin_lock(&ktun_conn_hash_lock);
 	hash_del_rcu(&conn->hnode);
 	spin_unlock(&ktun_conn_hash_lock);
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
@@ -268,9 +268,9 @@ void ktun_conn_settle(struct ktun_conn *conn, u8 state)
 	/* The relay is done with its record buffer (~18 KiB). */
 	kfree_sensitive(conn->rec);
 	conn->rec = NULL;
-	spin_lock_bh(&kn->conn_lock);
+	spin_lock_bh(&kn->ct.lock);
 	ktun_limits_put(kn, conn);
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */
@@ -294,14 +294,14 @@ struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id)
 	struct ktun_net *kn = ktun_pernet(net);
 	struct ktun_conn *conn, *found = NULL;
 
-	spin_lock_bh(&kn->conn_lock);
-	list_for_each_entry(conn, &kn->conns, net_node) {
+	spin_lock_bh(&kn->ct.lock);
+	list_for_each_entry(conn, &kn->ct.list, net_node) {
 		if (conn->id == id && ktun_conn_get(conn)) {
 			found = conn;
 			break;
 		}
 	}
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 	return found;
 }
 

@@ -6,8 +6,12 @@
 #ifndef _KTUN_CONN_H
 #define _KTUN_CONN_H
 
+#include <linux/hashtable.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
@@ -15,6 +19,23 @@
 
 struct ktun_listener;
 struct ktun_policy;
+
+/*
+ * A namespace's connection table (ktun_net.ct).
+ *
+ * @lock (a spinlock: the hooks run in softirq) protects @list, @n,
+ * @genid, @next_hs_id and the handshake accounting (limits.c):
+ * @n_handshakes and @sources.
+ */
+struct ktun_conn_table {
+	spinlock_t lock;		/* the fields below */
+	struct list_head list;		/* struct ktun_conn, by net_node */
+	u32 n;
+	u32 genid;			/* bumped on every change, for dumps */
+	u32 next_hs_id;
+	u32 n_handshakes;
+	DECLARE_HASHTABLE(sources, 6);	/* struct ktun_source, by address */
+};
 
 /*
  * Locking: @lock (a mutex) serialises everything that changes the
@@ -32,7 +53,7 @@ struct ktun_policy;
  */
 struct ktun_conn {
 	struct hlist_node hnode;	/* ktun_conn_hash, by @sk */
-	struct list_head net_node;	/* ktun_net.conns */
+	struct list_head net_node;	/* ktun_net.ct.list */
 	struct rcu_head rcu;
 	refcount_t ref;
 	struct mutex lock;		/* see above */

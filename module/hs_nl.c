@@ -122,7 +122,7 @@ int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
 	int err = 0;
 
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	if (kn->daemon_portid && kn->daemon_portid != info->snd_portid) {
 		NL_SET_ERR_MSG_FMT_MOD(info->extack,
 				       "a handshake daemon is already registered (port %u)",
@@ -131,7 +131,7 @@ int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		WRITE_ONCE(kn->daemon_portid, info->snd_portid);
 	}
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	return err;
 }
 

@@ -9,56 +9,31 @@
 #define _KTUN_H
 
 #include <linux/atomic.h>
-#include <linux/hashtable.h>
 #include <linux/list.h>
-#include <linux/mutex.h>
-#include <linux/seqlock.h>
-#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/sock.h>
 #include <uapi/linux/ktun.h>
 
+#include "conn.h"
+#include "policy.h"
+
 /*
- * Per network namespace state, allocated by the pernet subsystem.
+ * Per network namespace state, allocated by the pernet subsystem: the
+ * policy table (policy.h) and the connection table (conn.h), each with
+ * its own lock next to the data it protects, and what belongs to neither.
  *
- * @lock serialises every writer of @policies, @n_policies, @next_id and
- * @genid; readers walk @policies under RCU only (the connection hooks run
- * in atomic context and must never take @lock).
+ * @daemon_portid (0: no daemon) is set by daemon-register under
+ * @pol.lock, and cleared without it by the NETLINK_URELEASE notifier
+ * (hs_nl.c), which clears only the port being released: a register
+ * from another port meanwhile sees it still set and fails.  Read with
+ * READ_ONCE.
  */
 struct ktun_net {
-	struct mutex lock;		/* writers of the policy fields */
-	/*
-	 * @policies: most specific first, read under RCU.  Every change of
-	 * it is one write section of @policies_seq (under @lock, BH off), so
-	 * a lookup that raced one walks again and never sees a replaced
-	 * policy gone before its replacement is in.
-	 */
-	struct list_head policies;
-	seqlock_t policies_seq;
-	u32 n_policies;
-	u32 next_id;
-	u32 genid;			/* bumped on every change, for dumps */
-
-	/*
-	 * @conn_lock (a spinlock: the hooks run in softirq) protects @conns,
-	 * @n_conns, @conns_genid, @next_hs_id and the handshake accounting (limits.c):
-	 * @n_handshakes and @sources.
-	 *
-	 * @daemon_portid (0: no daemon) is set by daemon-register under
-	 * @lock, and cleared without it by the NETLINK_URELEASE notifier
-	 * (hs_nl.c), which clears only the port being released: a register
-	 * from another port meanwhile sees it still set and fails.  Read
-	 * with READ_ONCE.
-	 */
-	spinlock_t conn_lock;
-	struct list_head conns;
-	u32 n_conns;
-	u32 conns_genid;		/* bumped on every change, for dumps */
-	u32 next_hs_id;
+	struct ktun_policy_table pol;
+	struct ktun_conn_table ct;
 	u32 daemon_portid;
-	u32 n_handshakes;
-	DECLARE_HASHTABLE(sources, 6);	/* struct ktun_source, by address */
 	atomic_long_t n_refused;	/* connections refused, ever */
 	atomic_t accepting;		/* gate accept()s taking a child (park.c) */
 };
@@ -68,6 +43,17 @@ extern unsigned int ktun_net_id;
 static inline struct ktun_net *ktun_pernet(const struct net *net)
 {
 	return net_generic(net, ktun_net_id);
+}
+
+/*
+ * Has @sk's namespace any policy at all?  Lockless, before any lookup:
+ * writers link a replacement before they unlink what it replaces, so the
+ * list is empty only when the table is.  Here, not in policy.h: it needs
+ * struct ktun_net whole, and ktun.h includes policy.h.
+ */
+static inline bool ktun_policy_any(const struct sock *sk)
+{
+	return !list_empty(&ktun_pernet(sock_net(sk))->pol.list);
 }
 
 /*

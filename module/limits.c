@@ -43,7 +43,7 @@ module_param(max_handshakes_per_listener, uint, 0644);
 MODULE_PARM_DESC(max_handshakes_per_listener,
 		 "Children one listener may hold handshaking or waiting for accept() (default 1024)");
 
-/* Handshakes of one peer address in one namespace; under conn_lock. */
+/* Handshakes of one peer address in one namespace; under ct.lock. */
 struct ktun_source {
 	struct hlist_node node;
 	struct in6_addr addr;
@@ -67,7 +67,7 @@ static struct ktun_source *ktun_source_find(struct ktun_net *kn,
 {
 	struct ktun_source *src;
 
-	hash_for_each_possible(kn->sources, src, node, ktun_source_hash(a))
+	hash_for_each_possible(kn->ct.sources, src, node, ktun_source_hash(a))
 		if (ipv6_addr_equal(&src->addr, a))
 			return src;
 	return NULL;
@@ -81,15 +81,15 @@ static bool ktun_limits_per_source(const struct ktun_conn *conn)
 
 /*
  * Counts @conn's handshake, or says which limit it would exceed.  Caller
- * holds kn->conn_lock (softirq-safe: the hooks call this).
+ * holds kn->ct.lock (softirq-safe: the hooks call this).
  */
 int ktun_limits_take(struct ktun_net *kn, struct ktun_conn *conn,
 		     const char **why)
 {
 	struct ktun_source *src = NULL;
 
-	lockdep_assert_held(&kn->conn_lock);
-	if (kn->n_handshakes >= READ_ONCE(max_handshakes)) {
+	lockdep_assert_held(&kn->ct.lock);
+	if (kn->ct.n_handshakes >= READ_ONCE(max_handshakes)) {
 		*why = "too many handshakes in the namespace";
 		return -ENOSPC;
 	}
@@ -106,25 +106,25 @@ int ktun_limits_take(struct ktun_net *kn, struct ktun_conn *conn,
 				return -ENOMEM;
 			}
 			src->addr = conn->daddr;
-			hash_add(kn->sources, &src->node,
+			hash_add(kn->ct.sources, &src->node,
 				 ktun_source_hash(&src->addr));
 		}
 		src->n++;
 	}
-	kn->n_handshakes++;
+	kn->ct.n_handshakes++;
 	set_bit(KTUN_CONN_F_COUNTED, &conn->flags);
 	return 0;
 }
 
-/* @conn's handshake is over (or it goes): uncount it.  Under conn_lock. */
+/* @conn's handshake is over (or it goes): uncount it.  Under ct.lock. */
 void ktun_limits_put(struct ktun_net *kn, struct ktun_conn *conn)
 {
 	struct ktun_source *src;
 
-	lockdep_assert_held(&kn->conn_lock);
+	lockdep_assert_held(&kn->ct.lock);
 	if (!test_and_clear_bit(KTUN_CONN_F_COUNTED, &conn->flags))
 		return;
-	kn->n_handshakes--;
+	kn->ct.n_handshakes--;
 	if (!ktun_limits_per_source(conn))
 		return;
 	src = ktun_source_find(kn, &conn->daddr);
@@ -141,8 +141,8 @@ void ktun_limits_net_exit(struct ktun_net *kn)
 	struct hlist_node *tmp;
 	int bkt;
 
-	WARN_ON_ONCE(kn->n_handshakes);
-	hash_for_each_safe(kn->sources, bkt, tmp, src, node) {
+	WARN_ON_ONCE(kn->ct.n_handshakes);
+	hash_for_each_safe(kn->ct.sources, bkt, tmp, src, node) {
 		WARN_ON_ONCE(1);
 		hash_del(&src->node);
 		kfree(src);

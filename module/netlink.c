@@ -481,13 +481,13 @@ int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ktun_policy_free(p);
 		return -ENOMEM;
 	}
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	if (id)
 		err = ktun_policy_replace(kn, nla_get_u32(id), p);
 	else
 		err = ktun_policy_insert(kn, p);
 	if (err) {
-		mutex_unlock(&kn->lock);
+		mutex_unlock(&kn->pol.lock);
 		if (err == -ENOENT)
 			ktun_nl_no_such_policy(info);
 		else
@@ -498,7 +498,7 @@ int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	inbound = ktun_nl_inbound(p);
 	err = ktun_nl_reply_policy(info, p, msg);
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	if (id)
 		ktun_nl_removed(genl_info_net(info));
 	if (inbound)
@@ -523,9 +523,9 @@ int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ktun_nl_get_id(info, &id);
 	if (err)
 		return err;
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	err = ktun_policy_delete(kn, id);
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	if (err) {
 		ktun_nl_no_such_policy(info);
 		return err;
@@ -548,7 +548,7 @@ int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	p = ktun_policy_find(kn, id);
 	if (p) {
 		err = ktun_nl_reply_policy(info, p, msg);
@@ -557,7 +557,7 @@ int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ktun_nl_no_such_policy(info);
 		err = -ENOENT;
 	}
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	return err;
 }
 
@@ -593,9 +593,9 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	err = ktun_nl_no_attrs(cb->nlh, cb->extack);
 	if (err)
 		return err;
-	mutex_lock(&kn->lock);
-	cb->seq = kn->genid;
-	list_for_each_entry(p, &kn->policies, list) {
+	mutex_lock(&kn->pol.lock);
+	cb->seq = kn->pol.genid;
+	list_for_each_entry(p, &kn->pol.list, list) {
 		if (idx >= start) {
 			err = ktun_nl_dump_one(skb, cb, p);
 			if (err)
@@ -603,7 +603,7 @@ int ktun_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		idx++;
 	}
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	cb->args[0] = idx;
 	/* A policy that does not fit an empty skb would loop forever. */
 	if (err && !skb->len)
@@ -617,9 +617,9 @@ int ktun_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ktun_net *kn = ktun_pernet(genl_info_net(info));
 	struct nlattr *act = info->attrs[KTUN_A_POLICY_ACTION];
 
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	ktun_policy_flush(kn, act ? nla_get_u8(act) : KTUN_ACTION_SECURE);
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	ktun_nl_removed(genl_info_net(info));
 	return 0;
 }
@@ -690,9 +690,9 @@ int ktun_nl_policy_load_doit(struct sk_buff *skb, struct genl_info *info)
 		ktun_nl_free_table(&table);
 		return err;
 	}
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	err = ktun_policy_load(kn, &table, n);
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	if (err) {
 		ktun_nl_table_full(info->extack);
 		ktun_nl_free_table(&table);
@@ -757,7 +757,7 @@ int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(KTUN_NL_POLICY_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	p = ktun_policy_lookup(kn, &t);
 	if (p) {
 		err = ktun_nl_reply_policy(info, p, msg);
@@ -766,7 +766,7 @@ int ktun_nl_policy_match_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "no policy selects this connection");
 		err = -ENOENT;
 	}
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	return err;
 }
 
@@ -789,10 +789,10 @@ static int ktun_nl_put_stats(struct sk_buff *msg, const struct sk_buff *req,
 	struct ktun_limits lim;
 
 	ktun_limits_get(&lim);
-	return nla_put_u32(msg, KTUN_A_STATS_POLICIES, READ_ONCE(kn->n_policies)) ?:
+	return nla_put_u32(msg, KTUN_A_STATS_POLICIES, READ_ONCE(kn->pol.n)) ?:
 	       ktun_nl_put_totals(msg, req) ?:
-	       nla_put_u32(msg, KTUN_A_STATS_CONNS, READ_ONCE(kn->n_conns)) ?:
-	       nla_put_u32(msg, KTUN_A_STATS_HANDSHAKES, READ_ONCE(kn->n_handshakes)) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_CONNS, READ_ONCE(kn->ct.n)) ?:
+	       nla_put_u32(msg, KTUN_A_STATS_HANDSHAKES, READ_ONCE(kn->ct.n_handshakes)) ?:
 	       nla_put_u64_64bit(msg, KTUN_A_STATS_REFUSED,
 				 atomic_long_read(&kn->n_refused), 0) ?:
 	       nla_put_u32(msg, KTUN_A_STATS_MAX_HANDSHAKES, lim.per_net) ?:
@@ -935,9 +935,9 @@ int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ktun_conn *conn;
 	int err = 0;
 
-	spin_lock_bh(&kn->conn_lock);
-	cb->seq = kn->conns_genid;
-	list_for_each_entry(conn, &kn->conns, net_node) {
+	spin_lock_bh(&kn->ct.lock);
+	cb->seq = kn->ct.genid;
+	list_for_each_entry(conn, &kn->ct.list, net_node) {
 		if (idx >= start) {
 			err = ktun_nl_conn_fill(skb, conn,
 						NETLINK_CB(cb->skb).portid,
@@ -948,7 +948,7 @@ int ktun_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		idx++;
 	}
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 	/* Resumed by position: a table changed since the last part says so. */
 	if (skb->len)
 		nl_dump_check_consistent(cb, nlmsg_hdr(skb));

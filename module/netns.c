@@ -17,12 +17,12 @@ static int __net_init ktun_net_init(struct net *net)
 {
 	struct ktun_net *kn = ktun_pernet(net);
 
-	mutex_init(&kn->lock);
-	INIT_LIST_HEAD(&kn->policies);
-	seqlock_init(&kn->policies_seq);
-	spin_lock_init(&kn->conn_lock);
-	INIT_LIST_HEAD(&kn->conns);
-	hash_init(kn->sources);
+	mutex_init(&kn->pol.lock);
+	INIT_LIST_HEAD(&kn->pol.list);
+	seqlock_init(&kn->pol.seq);
+	spin_lock_init(&kn->ct.lock);
+	INIT_LIST_HEAD(&kn->ct.list);
+	hash_init(kn->ct.sources);
 	atomic_inc(&ktun_live_nets);
 	return 0;
 }
@@ -38,9 +38,9 @@ static void __net_exit ktun_net_pre_exit(struct net *net)
 {
 	struct ktun_net *kn = ktun_pernet(net);
 
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	ktun_policy_flush(kn, 0);
-	mutex_unlock(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
 	ktun_verdict_drain_net(net);
 }
 
@@ -54,10 +54,10 @@ static void __net_exit ktun_net_exit(struct net *net)
 	struct ktun_net *kn = ktun_pernet(net);
 
 	ktun_verdict_drain_net(net);
-	mutex_lock(&kn->lock);
+	mutex_lock(&kn->pol.lock);
 	ktun_policy_flush(kn, 0);
-	mutex_unlock(&kn->lock);
-	mutex_destroy(&kn->lock);
+	mutex_unlock(&kn->pol.lock);
+	mutex_destroy(&kn->pol.lock);
 	ktun_limits_net_exit(kn);
 	atomic_dec(&ktun_live_nets);
 }

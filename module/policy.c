@@ -11,8 +11,8 @@
  * that tie keep insertion order: the older policy wins.  A secure policy
  * wins over any require policy (ktun_policy_lookup()).
  *
- * Writers hold kn->lock and change the list only inside one
- * kn->policies_seq write section per operation (ktun_policy_write_begin()),
+ * Writers hold kn->pol.lock and change the list only inside one
+ * kn->pol.seq write section per operation (ktun_policy_write_begin()),
  * so a replace or a load is one step for lookups.
  */
 #include <linux/inetdevice.h>
@@ -21,6 +21,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "ktun.h"
 #include "policy.h"
 
 atomic_t ktun_live_policies = ATOMIC_INIT(0);
@@ -99,17 +100,17 @@ static int ktun_policy_cmp(const struct ktun_policy *a,
 
 /* Lookups in softirq may not spin on a writer they interrupted: BH off. */
 static void ktun_policy_write_begin(struct ktun_net *kn)
-	__acquires(&kn->policies_seq)
+	__acquires(&kn->pol.seq)
 {
-	lockdep_assert_held(&kn->lock);
-	write_seqlock_bh(&kn->policies_seq);
+	lockdep_assert_held(&kn->pol.lock);
+	write_seqlock_bh(&kn->pol.seq);
 }
 
 static void ktun_policy_write_end(struct ktun_net *kn)
-	__releases(&kn->policies_seq)
+	__releases(&kn->pol.seq)
 {
-	write_sequnlock_bh(&kn->policies_seq);
-	kn->genid++;
+	write_sequnlock_bh(&kn->pol.seq);
+	kn->pol.genid++;
 }
 
 /* Ids are never reused while the namespace lives (u32 cannot wrap under
@@ -118,7 +119,7 @@ static void ktun_policy_write_end(struct ktun_net *kn)
 static void ktun_policy_new_id(struct ktun_net *kn, struct ktun_policy *p)
 {
 	do {
-		p->id = ++kn->next_id;
+		p->id = ++kn->pol.next_id;
 	} while (!p->id || ktun_policy_find(kn, p->id));
 }
 
@@ -126,12 +127,12 @@ static void ktun_policy_link(struct ktun_net *kn, struct ktun_policy *p)
 {
 	struct ktun_policy *pos;
 
-	list_for_each_entry(pos, &kn->policies, list) {
+	list_for_each_entry(pos, &kn->pol.list, list) {
 		if (ktun_policy_cmp(p, pos) > 0)
 			break;
 	}
 	list_add_tail_rcu(&p->list, &pos->list);
-	kn->n_policies++;
+	kn->pol.n++;
 }
 
 /* Connections that hold @p see it gone (ktun_conn_link()) from here on. */
@@ -139,15 +140,15 @@ static void ktun_policy_unlink(struct ktun_net *kn, struct ktun_policy *p)
 {
 	WRITE_ONCE(p->removed, true);
 	list_del_rcu(&p->list);
-	kn->n_policies--;
+	kn->pol.n--;
 	call_rcu(&p->rcu, ktun_policy_unref_rcu);
 }
 
 int ktun_policy_insert(struct ktun_net *kn, struct ktun_policy *p)
 {
-	lockdep_assert_held(&kn->lock);
+	lockdep_assert_held(&kn->pol.lock);
 
-	if (kn->n_policies >= KTUN_MAX_POLICIES)
+	if (kn->pol.n >= KTUN_MAX_POLICIES)
 		return -ENOSPC;
 	ktun_policy_new_id(kn, p);
 	ktun_policy_write_begin(kn);
@@ -161,7 +162,7 @@ int ktun_policy_replace(struct ktun_net *kn, u32 id, struct ktun_policy *p)
 {
 	struct ktun_policy *old;
 
-	lockdep_assert_held(&kn->lock);
+	lockdep_assert_held(&kn->pol.lock);
 
 	old = ktun_policy_find(kn, id);
 	if (!old)
@@ -211,17 +212,17 @@ static int ktun_policy_sort_cmp(void *priv, const struct list_head *a,
  */
 static void ktun_policy_merge(struct ktun_net *kn, struct list_head *table)
 {
-	struct list_head *pos = kn->policies.next;
+	struct list_head *pos = kn->pol.list.next;
 	struct ktun_policy *p, *tmp;
 
 	list_for_each_entry_safe(p, tmp, table, list) {
-		while (pos != &kn->policies &&
+		while (pos != &kn->pol.list &&
 		       ktun_policy_cmp(p, list_entry(pos, struct ktun_policy,
 						     list)) <= 0)
 			pos = pos->next;
 		list_del(&p->list);
 		list_add_tail_rcu(&p->list, pos);
-		kn->n_policies++;
+		kn->pol.n++;
 	}
 }
 
@@ -239,13 +240,13 @@ int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
 {
 	struct ktun_policy *p, *tmp, *old, *otmp;
 
-	lockdep_assert_held(&kn->lock);
+	lockdep_assert_held(&kn->pol.lock);
 
 	if (n > KTUN_MAX_POLICIES)
 		return -ENOSPC;
 	/* The prefixes are masked, idents in order: equal is memberwise. */
 	list_for_each_entry_safe(p, tmp, table, list) {
-		list_for_each_entry(old, &kn->policies, list) {
+		list_for_each_entry(old, &kn->pol.list, list) {
 			if (!old->kept && ktun_policy_equal(p, old)) {
 				/* Marked, so a duplicate line keeps only one. */
 				old->kept = true;
@@ -259,10 +260,10 @@ int ktun_policy_load(struct ktun_net *kn, struct list_head *table,
 		ktun_policy_new_id(kn, p);
 	list_sort(NULL, table, ktun_policy_sort_cmp);
 	ktun_policy_write_begin(kn);
-	list_for_each_entry(old, &kn->policies, list)
+	list_for_each_entry(old, &kn->pol.list, list)
 		old->removed = !old->kept;	/* the old ones that go */
 	ktun_policy_merge(kn, table);
-	list_for_each_entry_safe(old, otmp, &kn->policies, list) {
+	list_for_each_entry_safe(old, otmp, &kn->pol.list, list) {
 		if (old->kept)
 			old->kept = false;
 		else if (old->removed)
@@ -276,7 +277,7 @@ int ktun_policy_delete(struct ktun_net *kn, u32 id)
 {
 	struct ktun_policy *p;
 
-	lockdep_assert_held(&kn->lock);
+	lockdep_assert_held(&kn->pol.lock);
 
 	p = ktun_policy_find(kn, id);
 	if (!p)
@@ -292,22 +293,22 @@ void ktun_policy_flush(struct ktun_net *kn, u8 action)
 {
 	struct ktun_policy *p, *tmp;
 
-	lockdep_assert_held(&kn->lock);
+	lockdep_assert_held(&kn->pol.lock);
 
 	ktun_policy_write_begin(kn);
-	list_for_each_entry_safe(p, tmp, &kn->policies, list)
+	list_for_each_entry_safe(p, tmp, &kn->pol.list, list)
 		if (!action || p->action == action)
 			ktun_policy_unlink(kn, p);
 	ktun_policy_write_end(kn);
 }
 
-/* Caller holds kn->lock or rcu_read_lock(). */
+/* Caller holds kn->pol.lock or rcu_read_lock(). */
 struct ktun_policy *ktun_policy_find(struct ktun_net *kn, u32 id)
 {
 	struct ktun_policy *p;
 
-	list_for_each_entry_rcu(p, &kn->policies, list,
-				lockdep_is_held(&kn->lock)) {
+	list_for_each_entry_rcu(p, &kn->pol.list, list,
+				lockdep_is_held(&kn->pol.lock)) {
 		if (p->id == id)
 			return p;
 	}
@@ -349,7 +350,7 @@ static bool ktun_policy_matches(const struct ktun_policy *p,
 /*
  * The most specific secure policy selecting @t, else the most specific
  * require policy selecting it, else NULL.  Caller holds rcu_read_lock()
- * (or kn->lock) for as long as it uses the result.
+ * (or kn->pol.lock) for as long as it uses the result.
  */
 struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 				       const struct ktun_tuple *t)
@@ -358,10 +359,10 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 	unsigned int seq;
 
 	do {
-		seq = read_seqbegin(&kn->policies_seq);
+		seq = read_seqbegin(&kn->pol.seq);
 		found = NULL;
-		list_for_each_entry_rcu(p, &kn->policies, list,
-					lockdep_is_held(&kn->lock)) {
+		list_for_each_entry_rcu(p, &kn->pol.list, list,
+					lockdep_is_held(&kn->pol.lock)) {
 			if (!ktun_policy_matches(p, t) ||
 			    (found && p->action == KTUN_ACTION_REQUIRE))
 				continue;
@@ -369,7 +370,7 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 			if (p->action == KTUN_ACTION_SECURE)
 				break;
 		}
-	} while (read_seqretry(&kn->policies_seq, seq));
+	} while (read_seqretry(&kn->pol.seq, seq));
 	return found;
 }
 
@@ -382,9 +383,9 @@ static bool ktun_policy_inbound_possible(struct ktun_net *kn,
 	bool found;
 
 	do {
-		seq = read_seqbegin(&kn->policies_seq);
+		seq = read_seqbegin(&kn->pol.seq);
 		found = false;
-		list_for_each_entry_rcu(p, &kn->policies, list) {
+		list_for_each_entry_rcu(p, &kn->pol.list, list) {
 			if (p->direction == KTUN_DIRECTION_OUT ||
 			    (p->family && p->family != sk->sk_family &&
 			     !(p->family == AF_INET && !sk->sk_ipv6only)) ||
@@ -394,7 +395,7 @@ static bool ktun_policy_inbound_possible(struct ktun_net *kn,
 			found = true;
 			break;
 		}
-	} while (read_seqretry(&kn->policies_seq, seq));
+	} while (read_seqretry(&kn->pol.seq, seq));
 	return found;
 }
 

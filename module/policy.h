@@ -6,13 +6,38 @@
 #define _KTUN_POLICY_H
 
 #include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <net/sock.h>
 #include <uapi/linux/ktun.h>
 
-#include "ktun.h"
+struct ktun_net;
+
+/*
+ * A namespace's policy table (ktun_net.pol).
+ *
+ * @lock serialises every writer of @list, @n, @next_id and @genid;
+ * readers walk @list under RCU only (the connection hooks run in atomic
+ * context and must never take @lock).
+ */
+struct ktun_policy_table {
+	struct mutex lock;		/* writers of the fields below */
+	/*
+	 * @list: struct ktun_policy, most specific first, read under RCU.
+	 * Every change of it is one write section of @seq (under @lock, BH
+	 * off), so a lookup that raced one walks again and never sees a
+	 * replaced policy gone before its replacement is in.
+	 */
+	struct list_head list;
+	seqlock_t seq;
+	u32 n;
+	u32 next_id;
+	u32 genid;			/* bumped on every change, for dumps */
+};
 
 union ktun_addr {
 	__be32 ip4;
@@ -38,7 +63,7 @@ struct ktun_ident {
 };
 
 /*
- * One policy.  Immutable once published on ktun_net.policies (but for
+ * One policy.  Immutable once published on ktun_net.pol.list (but for
  * @removed): a change is a replace, so RCU readers never see a
  * half-written policy.
  *
@@ -102,15 +127,5 @@ struct ktun_policy *ktun_policy_lookup(struct ktun_net *kn,
 bool ktun_policy_selects_listener(const struct sock *sk);
 bool ktun_policy_selects_child(const struct sock *sk);
 void ktun_policy_sk_tuple(const struct sock *sk, u8 dir, struct ktun_tuple *t);
-
-/*
- * Has @sk's namespace any policy at all?  Lockless, before any lookup:
- * writers link a replacement before they unlink what it replaces, so the
- * list is empty only when the table is.
- */
-static inline bool ktun_policy_any(const struct sock *sk)
-{
-	return !list_empty(&ktun_pernet(sock_net(sk))->policies);
-}
 
 #endif /* _KTUN_POLICY_H */

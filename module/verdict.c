@@ -292,8 +292,8 @@ void ktun_verdict_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 	struct ktun_net *kn = ktun_pernet(net);
 	struct ktun_conn *conn;
 
-	spin_lock_bh(&kn->conn_lock);
-	list_for_each_entry(conn, &kn->conns, net_node) {
+	spin_lock_bh(&kn->ct.lock);
+	list_for_each_entry(conn, &kn->ct.list, net_node) {
 		u8 state = READ_ONCE(conn->state);
 
 		/* Kernel owners reconnect by themselves: reset them too. */
@@ -308,7 +308,7 @@ void ktun_verdict_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			continue;
 		ktun_verdict_fail_async(conn, err, why);
 	}
-	spin_unlock_bh(&kn->conn_lock);
+	spin_unlock_bh(&kn->ct.lock);
 }
 
 /* Namespace or module exit: fail handshakes, then forget everything. */
@@ -321,12 +321,12 @@ void ktun_verdict_drain_net(struct net *net)
 			      "namespace or module going away");
 	flush_workqueue(ktun_wq);
 	for (;;) {
-		spin_lock_bh(&kn->conn_lock);
-		conn = list_first_entry_or_null(&kn->conns, struct ktun_conn,
+		spin_lock_bh(&kn->ct.lock);
+		conn = list_first_entry_or_null(&kn->ct.list, struct ktun_conn,
 						net_node);
 		if (conn && !ktun_conn_get(conn))
 			conn = NULL;
-		spin_unlock_bh(&kn->conn_lock);
+		spin_unlock_bh(&kn->ct.lock);
 		if (!conn)
 			break;
 		ktun_verdict_fail(conn, ENETDOWN, "namespace or module going away");
