@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ktun connection objects: created when a hook matches a policy, found by
- * socket through one hash table, failed closed, and torn down when the
+ * socket through one hash table, and torn down when the
  * socket reaches TCP_CLOSE (or its namespace or the module goes away).
  */
 #include <linux/hashtable.h>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The verdict: a connection ends its handshake secure or failed here, and
- * only here.  Lower layers (gate, relay, park, readers) never publish a
- * verdict themselves: they report a failure through one of the entry
- * points below and this file runs the sequence - cancel the deadline,
- * install or abort, publish the ops, wake, log, send the event, tell the
- * daemon.  The two sequences keep their own order (see each function);
- * the failure one also resets the connection and purges what the owner
- * must never read (I2).
+ * The verdict.  Every failure is applied here: lower layers (gate, relay,
+ * park, readers) report one through an entry point below, and this file
+ * logs it, tells the daemon, aborts the connection, purges what the owner
+ * must never read (I2), publishes the ops and wakes the owner.  A secured
+ * handshake ends here too: install.c has installed kTLS and published the
+ * owner's ops (under the connection's lock); this file then cancels the
+ * deadline, wakes the owner, logs and sends the event.  The two sequences
+ * keep their own order (see each function).
  *
  *   context                               entry point
  *   -----------------------------------   ------------------------------
@@ -281,7 +281,7 @@ void ktun_verdict_fail_daemon(struct ktun_conn *conn, const void *alert,
 }
 
 /*
- * Fails the handshakes of @net that @f selects: those of daemon @portid
+ * Fails the handshakes of @net that @f selects: those of daemon @id
  * (or not yet started) for KTUN_FAIL_DAEMON, of policies taken off the
  * table for KTUN_FAIL_REMOVED, all of them for KTUN_FAIL_ALL.  For the
  * last two, secure kernel-owned connections are reset as well.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The verdict (verdict.c): secure or failed, applied in one place.  The
- * table at the top of verdict.c says which entry point each context uses.
+ * The verdict (verdict.c): every failure, and the end of every secured
+ * handshake (install.c publishes its ops).  The table at the top of
+ * verdict.c says which entry point each context uses.
  */
 #ifndef _KTUN_VERDICT_H
 #define _KTUN_VERDICT_H
