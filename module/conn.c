@@ -29,7 +29,8 @@ atomic_t ktun_live_conns = ATOMIC_INIT(0);
 
 /*
  * Connections the sk_data_ready probe must look at: handshaking ones (the
- * relay waits for records) and pinned ones (an in-kernel reader that
+ * relay waits for records), failed ones until they are aborted (the probe
+ * drops what arrives), and pinned ones (an in-kernel reader that
  * readers.c may have to tell again).  With none, data arriving on any of
  * the host's sockets costs the probe one atomic read.
  */
@@ -257,20 +258,35 @@ void ktun_conn_pin(struct ktun_conn *conn)
 		ktun_conn_unpin();
 }
 
-/* Ends the handshake in @state (secure or failed).  Caller holds conn->lock. */
+/*
+ * Ends the handshake in @state (secure or failed).  Caller holds
+ * conn->lock.  A failed connection stays watched until its caller has
+ * aborted it and emptied its queue (ktun_conn_unwatch()): bytes arriving
+ * in between must still meet the probe that drops them, or MPTCP's
+ * callback moves them to the MPTCP socket.
+ */
 void ktun_conn_settle(struct ktun_conn *conn, u8 state)
 {
 	struct ktun_net *kn = ktun_pernet(conn->net);
 
 	lockdep_assert_held(&conn->lock);
 	WRITE_ONCE(conn->state, state);
-	atomic_dec(&ktun_watched_conns);
+	if (state == KTUN_CONN_STATE_SECURE)
+		atomic_dec(&ktun_watched_conns);
 	/* The relay is done with its record buffer (~18 KiB). */
 	kfree_sensitive(conn->rec);
 	conn->rec = NULL;
 	spin_lock_bh(&kn->ct.lock);
 	ktun_limits_put(kn, conn);
 	spin_unlock_bh(&kn->ct.lock);
+}
+
+/* A failed connection, aborted and emptied: the probe may forget it. */
+void ktun_conn_unwatch(struct ktun_conn *conn)
+{
+	lockdep_assert_held(&conn->lock);
+	WARN_ON_ONCE(conn->state != KTUN_CONN_STATE_FAILED);
+	atomic_dec(&ktun_watched_conns);
 }
 
 /* The connection of @sk with a reference, or NULL.  Any context. */

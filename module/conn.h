@@ -139,6 +139,7 @@ void ktun_conn_put(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
+void ktun_conn_unwatch(struct ktun_conn *conn);
 void ktun_conn_log(struct ktun_conn *conn, const char *result);
 #define KTUN_WHY_POLICY_GONE	"policy removed"
 #define KTUN_WHY_REQUIRED	"no policy secures it (a require policy selects it)"

@@ -237,6 +237,7 @@ static bool ktun_verdict_fail_locked(struct ktun_conn *conn, int err,
 	if (!READ_ONCE(sk->sk_err))
 		WRITE_ONCE(sk->sk_err, err);
 	release_sock(sk);
+	ktun_conn_unwatch(conn);
 	ktun_park_dispose(conn);	/* a held child: nobody will accept it */
 	ktun_gate_publish(conn);
 	clear_bit(KTUN_CONN_F_FAILING, &conn->flags);
