@@ -16,10 +16,6 @@
 #include "ktun.h"
 #include "limits.h"
 #include "policy.h"
-#include "readers.h"
-#include "record.h"
-#include "relay.h"
-#include "verdict.h"
 
 /* Every linked connection, keyed by its socket; RCU readers. */
 static DEFINE_HASHTABLE(ktun_conn_hash, 10);
@@ -105,6 +101,32 @@ bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work)
 }
 
 /*
+ * Reports a failure of @conn from any context: the verdict applies it in
+ * process context (ktun_verdict_fail_work()).  The first caller's @err
+ * and @why (a static string) are the ones used.
+ */
+void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why)
+{
+	if (!cmpxchg(&conn->err, 0, err))
+		WRITE_ONCE(conn->why, why);
+	ktun_conn_queue(conn, &conn->fail_work);
+}
+
+/*
+ * Refuses a linked connection before its handshake could start: counted,
+ * then failed as above - reset, never handed to its owner with anything
+ * to read.  Any context; @why is a static string.
+ */
+void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why)
+{
+	struct ktun_net *kn = ktun_pernet(conn->net);
+
+	if (!test_and_set_bit(KTUN_CONN_F_REFUSED, &conn->flags))
+		atomic_long_inc(&kn->n_refused);
+	ktun_conn_fail_async(conn, err, why);
+}
+
+/*
  * A connection for @sk, which policy @p selected (the caller found it
  * under rcu_read_lock()).  Atomic context; charged to the socket's memory
  * cgroup, as the socket's own memory is.
@@ -126,11 +148,6 @@ struct ktun_conn *ktun_conn_new(struct sock *sk, struct ktun_policy *p,
 	mutex_init(&conn->lock);
 	init_waitqueue_head(&conn->wq);
 	INIT_LIST_HEAD(&conn->lsn_node);
-	INIT_WORK(&conn->relay_work, ktun_relay_work);
-	INIT_WORK(&conn->fail_work, ktun_verdict_fail_work);
-	INIT_WORK(&conn->read_work, ktun_readers_work);
-	INIT_WORK(&conn->record_work, ktun_record_work);
-	INIT_DELAYED_WORK(&conn->deadline_work, ktun_verdict_deadline);
 	sock_hold(sk);
 	conn->sk = sk;
 	conn->net = sock_net(sk);

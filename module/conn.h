@@ -137,6 +137,8 @@ struct ktun_conn *ktun_conn_lookup(const struct sock *sk);
 struct ktun_conn *ktun_conn_by_id(struct net *net, u32 id);
 void ktun_conn_put(struct ktun_conn *conn);
 bool ktun_conn_queue(struct ktun_conn *conn, struct work_struct *work);
+void ktun_conn_fail_async(struct ktun_conn *conn, int err, const char *why);
+void ktun_conn_refuse(struct ktun_conn *conn, int err, const char *why);
 void ktun_conn_pin(struct ktun_conn *conn);
 void ktun_conn_settle(struct ktun_conn *conn, u8 state);
 void ktun_conn_unwatch(struct ktun_conn *conn);

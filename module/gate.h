@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The gate (gate.c): per-socket proto_ops that hold a connection's owner
- * out while ktun secures it; the hook attaches it, and install.c (secure)
- * or the verdict (failed) publishes the final ops over it.
+ * out while ktun secures it; the hook attaches it, and the verdict
+ * publishes the final ops over it (kTLS's, or the plain ones, failed).
  */
 #ifndef _KTUN_GATE_H
 #define _KTUN_GATE_H

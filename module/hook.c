@@ -38,6 +38,7 @@
 #include "park.h"
 #include "policy.h"
 #include "readers.h"
+#include "record.h"
 #include "relay.h"
 #include "verdict.h"
 
@@ -68,7 +69,14 @@ static struct ktun_conn *ktun_match(struct sock *sk, u8 dir, u8 role)
 	rcu_read_unlock();
 	if (!p)
 		return NULL;
-	return conn ?: ERR_PTR(-ENOMEM);
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+	/* Each layer sets up the work item it runs. */
+	ktun_verdict_setup(conn);
+	ktun_relay_setup(conn);
+	ktun_readers_setup(conn);
+	ktun_record_setup(conn);
+	return conn;
 }
 
 /* Without readers.c a direct tcp_read_sock() reader would get raw bytes. */
@@ -96,7 +104,7 @@ static void ktun_drop_rx(struct sock *sk)
 /*
  * A selected socket nothing may reach, at once: shut both ways, its
  * receive queue emptied; its owner sees ECONNREFUSED, then end of file.
- * The reset follows (ktun_verdict_refuse()), or, with no connection to
+ * The reset follows (ktun_conn_refuse()), or, with no connection to
  * refuse (out of memory, even the reserve), the owner's close.  The
  * socket is locked (the caller's connect(), or the softirq that
  * established a child, before the owner can read).
@@ -145,11 +153,11 @@ static void ktun_hook_connect(struct sock *sk)
 	ktun_gate_hold_established(conn);
 	ktun_verdict_link(conn);
 	if (sk_is_mptcp(sk))
-		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
+		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_MPTCP);
 	else if (!ktun_match_readable(conn))
-		ktun_verdict_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
+		ktun_conn_refuse(conn, ECONNREFUSED, KTUN_WHY_NO_REDIRECT);
 	else if (!conn->grafted)
-		ktun_verdict_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
+		ktun_conn_refuse(conn, ECONNREFUSED, "socket ops ktun cannot gate");
 	ktun_conn_put(conn);
 }
 
@@ -288,7 +296,7 @@ static void ktun_hook_child(struct sock *sk)
 	if (!why && !ktun_match_readable(conn))
 		why = KTUN_WHY_NO_REDIRECT;
 	if (why)
-		ktun_verdict_refuse(conn, ECONNREFUSED, why);
+		ktun_conn_refuse(conn, ECONNREFUSED, why);
 	else
 		ktun_relay_start(conn);	/* an orphan's waits to be claimed */
 	ktun_conn_put(conn);
@@ -321,8 +329,8 @@ static void ktun_hook_close(struct sock *sk)
 	if (!conn)
 		return;
 	if (READ_ONCE(conn->state) == KTUN_CONN_STATE_HANDSHAKE)
-		ktun_verdict_fail_async(conn, ECONNRESET,
-					"connection closed during the handshake");
+		ktun_conn_fail_async(conn, ECONNRESET,
+				     "connection closed during the handshake");
 	else
 		ktun_verdict_closed(conn);
 	ktun_conn_put(conn);

@@ -12,9 +12,10 @@
  * So sk->sk_socket points at a private stand-in socket (ops: the plain
  * family ops) while tls is set up; tls writes the stand-in, the owner's
  * socket keeps the gate, and the stand-in's final ops are then published
- * to the owner.  Each tls setsockopt takes the socket lock itself; the
- * owner cannot get in between because its calls wait in the gate, and
- * accept() grafts under conn->lock, which is held here.
+ * to the owner by the verdict (ktun_verdict_secure_locked()).  Each tls
+ * setsockopt takes the socket lock itself; the owner cannot get in
+ * between because its calls wait in the gate, and accept() grafts under
+ * conn->lock, which is held here.
  */
 #include <linux/net.h>
 #include <net/sock.h>
@@ -24,7 +25,6 @@
 #include "conn.h"
 #include "gate.h"
 #include "install.h"
-#include "park.h"
 #include "readers.h"
 #include "record.h"
 #include "relay.h"
@@ -170,19 +170,13 @@ static int ktun_install_tls(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	if (err)
 		return err;
 	ktun_readers_learn(conn->final_ops);
-
-	lock_sock(sk);
-	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
-	release_sock(sk);
-	ktun_conn_settle(conn, KTUN_CONN_STATE_SECURE);
-	ktun_gate_publish(conn);
-	ktun_park_secured(conn);	/* a held child: accept() may take it */
 	return 0;
 }
 
 /*
- * Installs kTLS with the keys @tx and @rx of @cipher (ktun_tls_setup()),
- * then publishes it to the owner.  Caller holds conn->lock.
+ * Installs kTLS with the keys @tx and @rx of @cipher (ktun_tls_setup());
+ * the verdict then publishes it to the owner
+ * (ktun_verdict_secure_locked()).  Caller holds conn->lock.
  */
 int ktun_install(struct ktun_conn *conn, u32 cipher, const struct ktun_keys *tx,
 		 const struct ktun_keys *rx, const void *last, size_t last_len)

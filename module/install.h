@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Key installation (install.c): kTLS set up under the gate, then
- * published to the owner.
+ * Key installation (install.c): kTLS set up under the gate; the verdict
+ * publishes it to the owner.
  */
 #ifndef _KTUN_INSTALL_H
 #define _KTUN_INSTALL_H

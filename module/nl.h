@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The ktun generic netlink family: the admin commands and monitor events
- * (netlink.c) and the daemon protocol (hs_nl.c).  The handlers' own
- * prototypes are generated into netlink-gen.h.
+ * The ktun generic netlink family: the admin commands (netlink.c), the
+ * connections' dump and monitor events (conn_nl.c) and the daemon's
+ * commands (hs_nl.c; the messages to it are daemon.c's, daemon.h).
+ * The handlers' own prototypes are generated into netlink-gen.h.
  */
 #ifndef _KTUN_NL_H
 #define _KTUN_NL_H
@@ -21,8 +22,5 @@ int ktun_nl_put_addrs(struct sk_buff *msg, const struct ktun_conn *conn,
 
 int ktun_nl_hs_init(void);
 void ktun_nl_hs_exit(void);
-int ktun_nl_hs_start(struct ktun_conn *conn);
-int ktun_nl_hs_record(struct ktun_conn *conn, const void *rec, unsigned int len);
-void ktun_nl_hs_abort(struct ktun_conn *conn, const char *reason);
 
 #endif /* _KTUN_NL_H */

@@ -55,7 +55,6 @@
 #include "ktun.h"
 #include "limits.h"
 #include "park.h"
-#include "verdict.h"
 
 struct ktun_listener {
 	struct hlist_node node;		/* ktun_lsn_hash, by @sk */
@@ -340,7 +339,7 @@ void ktun_park_secured(struct ktun_conn *conn)
 	 * that we are secure, it closes the child (ktun_verdict_fail_work()).
 	 */
 	if (!ready)
-		ktun_verdict_fail_async(conn, ECONNRESET, "listener closed");
+		ktun_conn_fail_async(conn, ECONNRESET, "listener closed");
 }
 
 /*
@@ -463,7 +462,7 @@ static void ktun_park_sweep(struct sock *lsk)
 		    ktun_park_unqueue(lsk, req)) {
 			WARN_ON_ONCE(cmpxchg(&conn->req, NULL, req));
 			clear_bit(KTUN_CONN_F_UNPARKED, &conn->flags);
-			ktun_verdict_fail_async(conn, ECONNRESET, "listener closed");
+			ktun_conn_fail_async(conn, ECONNRESET, "listener closed");
 		}
 		ktun_conn_put(conn);
 	}
@@ -502,7 +501,7 @@ void ktun_park_unlisten(struct sock *sk)
 
 	list_for_each_entry_safe(conn, tmp, &gone, lsn_node) {
 		list_del_init(&conn->lsn_node);
-		ktun_verdict_fail_async(conn, ECONNRESET, "listener closed");
+		ktun_conn_fail_async(conn, ECONNRESET, "listener closed");
 		ktun_conn_put(conn);	/* the list's */
 	}
 	kfree_rcu(l, rcu);
@@ -543,6 +542,6 @@ void ktun_park_orphan_wait(struct ktun_conn *conn)
 			   !test_bit(KTUN_CONN_F_ORPHAN, &conn->flags) ||
 			   !atomic_read(&kn->accepting), HZ);
 	if (test_and_clear_bit(KTUN_CONN_F_ORPHAN, &conn->flags))
-		ktun_verdict_refuse(conn, ECONNREFUSED,
-				    "accepted by a listener ktun does not gate");
+		ktun_conn_refuse(conn, ECONNREFUSED,
+				 "accepted by a listener ktun does not gate");
 }

@@ -382,7 +382,7 @@ static int ktun_tls_read_sock(struct sock *sk, read_descriptor_t *desc,
  * the rest of a message is there, and kTLS has already taken the record
  * in hand out of TCP, so the answer is short by that record.
  */
-void ktun_readers_work(struct work_struct *work)
+static void ktun_readers_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn, read_work);
 	struct sock *sk = conn->sk;
@@ -394,6 +394,12 @@ void ktun_readers_work(struct work_struct *work)
 	local_bh_enable();
 	release_sock(sk);
 	ktun_conn_put(conn);
+}
+
+/* Sets up @conn's work item; ktun_match() calls it with the connection new. */
+void ktun_readers_setup(struct ktun_conn *conn)
+{
+	INIT_WORK(&conn->read_work, ktun_readers_work);
 }
 
 /*

@@ -10,14 +10,13 @@
 #include <linux/types.h>
 
 struct ktun_conn;
-struct work_struct;
 
 int ktun_readers_init(void);
 void ktun_readers_exit(void);
 bool ktun_readers_active(void);
 void ktun_readers_learn(const struct proto_ops *final);
 void ktun_readers_kick(struct ktun_conn *conn);
-void ktun_readers_work(struct work_struct *work);
+void ktun_readers_setup(struct ktun_conn *conn);
 void ktun_readers_data_ready(struct ktun_conn *conn);
 
 #endif /* _KTUN_READERS_H */

@@ -208,11 +208,17 @@ void ktun_record_queue(struct ktun_conn *conn)
 	ktun_conn_queue(conn, &conn->record_work);
 }
 
-void ktun_record_work(struct work_struct *work)
+static void ktun_record_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn,
 					      record_work);
 
 	ktun_record_take(conn->sk);
 	ktun_conn_put(conn);
+}
+
+/* Sets up @conn's work item; ktun_match() calls it with the connection new. */
+void ktun_record_setup(struct ktun_conn *conn)
+{
+	INIT_WORK(&conn->record_work, ktun_record_work);
 }

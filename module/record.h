@@ -15,7 +15,7 @@ const struct proto_ops *ktun_record_ops(const struct proto_ops *tls);
 int ktun_record_take(struct sock *sk);
 void ktun_record_close_notify(struct sock *sk);
 void ktun_record_queue(struct ktun_conn *conn);
-void ktun_record_work(struct work_struct *work);
+void ktun_record_setup(struct ktun_conn *conn);
 
 /* kTLS's EIO for a control record that no control buffer could take. */
 static inline bool ktun_record_control(const struct msghdr *msg, int ret)

@@ -21,10 +21,9 @@
 
 #include "conn.h"
 #include "ktun.h"
-#include "nl.h"
+#include "daemon.h"
 #include "park.h"
 #include "relay.h"
-#include "verdict.h"
 
 /* Bytes arrived on a handshaking connection: queue the relay if it waits. */
 void ktun_relay_data_ready(struct ktun_conn *conn)
@@ -152,7 +151,7 @@ static void ktun_relay_step(struct ktun_conn *conn, int *err, const char **why)
 			*why = "no handshake daemon (ktund) registered";
 			return;
 		}
-		ret = ktun_nl_hs_start(conn);
+		ret = ktun_daemon_start(conn);
 		if (ret) {
 			*err = ECONNREFUSED;
 			*why = "handshake daemon unreachable";
@@ -172,7 +171,7 @@ static void ktun_relay_step(struct ktun_conn *conn, int *err, const char **why)
 		return;
 	}
 	conn->want_record = false;
-	ret = ktun_nl_hs_record(conn, conn->rec, conn->rec_len);
+	ret = ktun_daemon_record(conn, conn->rec, conn->rec_len);
 	conn->rec_len = 0;
 	if (ret) {
 		*err = ECONNREFUSED;
@@ -180,7 +179,7 @@ static void ktun_relay_step(struct ktun_conn *conn, int *err, const char **why)
 	}
 }
 
-void ktun_relay_work(struct work_struct *work)
+static void ktun_relay_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn, relay_work);
 	const char *why = NULL;
@@ -192,8 +191,14 @@ void ktun_relay_work(struct work_struct *work)
 		ktun_relay_step(conn, &err, &why);
 	mutex_unlock(&conn->lock);
 	if (err)
-		ktun_verdict_fail(conn, err, why);
+		ktun_conn_fail_async(conn, err, why);
 	ktun_conn_put(conn);
+}
+
+/* Sets up @conn's work item; ktun_match() calls it with the connection new. */
+void ktun_relay_setup(struct ktun_conn *conn)
+{
+	INIT_WORK(&conn->relay_work, ktun_relay_work);
 }
 
 /* hs-data from the daemon.  Caller holds conn->lock. */

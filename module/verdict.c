@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The verdict.  Every failure is applied here: lower layers (gate, relay,
- * park, readers) report one through an entry point below, and this file
- * logs it, tells the daemon, aborts the connection, purges what the owner
- * must never read (I2), publishes the ops and wakes the owner.  A secured
- * handshake ends here too: install.c has installed kTLS and published the
- * owner's ops (under the connection's lock); this file then cancels the
- * deadline, wakes the owner, logs and sends the event.  The two sequences
- * keep their own order (see each function).
+ * The verdict.  Every failure is applied here: lower layers (park, relay,
+ * the hooks) report one with ktun_conn_fail_async() or ktun_conn_refuse()
+ * (conn.c), which queue this file's fail_work; the entry points below
+ * are for the contexts that must apply one at once.  This file logs it,
+ * tells the daemon, aborts the connection, purges what the owner must
+ * never read (I2), publishes the ops and wakes the owner.  A secured
+ * handshake ends here too: once install.c has installed kTLS (under the
+ * connection's lock), this file cancels the deadline, lets the owner
+ * send, settles the connection, publishes the owner's ops, and then,
+ * unlocked, wakes the owner, logs and sends the event.  The two
+ * sequences keep their own order (see each function).
  *
  *   context                               entry point
  *   -----------------------------------   ------------------------------
- *   any (softirq, socket or other locks   ktun_verdict_fail_async()
- *   held): hooks, park.c, the sweeps      ktun_verdict_refuse() (before
- *                                         the handshake: counted refusal)
- *   process, conn->lock not held: gate    ktun_verdict_fail()
- *   release/shutdown, relay work, hs-*
+ *   any (softirq, socket or other locks   ktun_conn_fail_async(), or
+ *   held): hooks, park.c, the relay's     ktun_conn_refuse() before the
+ *   work, the sweeps                      handshake (a counted refusal)
+ *   process, conn->lock not held, the     ktun_verdict_fail()
+ *   result needed now: the gate's
+ *   release/shutdown, hs-data/hs-done
  *   the daemon's hs-fail (its alert out   ktun_verdict_fail_daemon()
  *   and the failure in one lock hold)
  *   a namespace's handshakes at once:     ktun_verdict_fail_net()
@@ -27,13 +31,15 @@
  *   hs-done, keys installed               ktun_verdict_secure_locked(),
  *                                         then ktun_verdict_secure()
  *
- * Work items: fail_work (ktun_verdict_fail_work(), behind every
- * asynchronous failure) and deadline_work (ktun_verdict_deadline()).
+ * Work items (ktun_verdict_setup()): fail_work (ktun_verdict_fail_work(),
+ * behind every asynchronous failure) and deadline_work
+ * (ktun_verdict_deadline()).
  */
 #include <linux/module.h>
 #include <net/tcp.h>
 
 #include "conn.h"
+#include "daemon.h"
 #include "gate.h"
 #include "ktun.h"
 #include "nl.h"
@@ -42,7 +48,7 @@
 #include "relay.h"
 #include "verdict.h"
 
-void ktun_verdict_deadline(struct work_struct *work)
+static void ktun_verdict_deadline(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(to_delayed_work(work),
 					      struct ktun_conn, deadline_work);
@@ -65,7 +71,7 @@ static void ktun_verdict_reset(struct ktun_conn *conn, int err, const char *why)
 	tcp_abort(conn->sk, err);
 }
 
-void ktun_verdict_fail_work(struct work_struct *work)
+static void ktun_verdict_fail_work(struct work_struct *work)
 {
 	struct ktun_conn *conn = container_of(work, struct ktun_conn, fail_work);
 	const char *why = READ_ONCE(conn->why);
@@ -88,29 +94,11 @@ void ktun_verdict_fail_work(struct work_struct *work)
 	ktun_conn_put(conn);
 }
 
-/*
- * Fails @conn from any context: the work does it in process context.
- * The first caller's @err and @why (a static string) are the ones used.
- */
-void ktun_verdict_fail_async(struct ktun_conn *conn, int err, const char *why)
+/* Sets up @conn's work items; ktun_match() calls it with the connection new. */
+void ktun_verdict_setup(struct ktun_conn *conn)
 {
-	if (!cmpxchg(&conn->err, 0, err))
-		WRITE_ONCE(conn->why, why);
-	ktun_conn_queue(conn, &conn->fail_work);
-}
-
-/*
- * Refuses a linked connection before its handshake could start: reset,
- * never handed to its owner with anything to read.  Any context; @why is
- * a static string.
- */
-void ktun_verdict_refuse(struct ktun_conn *conn, int err, const char *why)
-{
-	struct ktun_net *kn = ktun_pernet(conn->net);
-
-	if (!test_and_set_bit(KTUN_CONN_F_REFUSED, &conn->flags))
-		atomic_long_inc(&kn->n_refused);
-	ktun_verdict_fail_async(conn, err, why);
+	INIT_WORK(&conn->fail_work, ktun_verdict_fail_work);
+	INIT_DELAYED_WORK(&conn->deadline_work, ktun_verdict_deadline);
 }
 
 /*
@@ -125,9 +113,9 @@ void ktun_verdict_link(struct ktun_conn *conn)
 
 	err = ktun_conn_link(conn, &why);
 	if (err == -ENOENT)
-		ktun_verdict_fail_async(conn, ECONNRESET, why);
+		ktun_conn_fail_async(conn, ECONNRESET, why);
 	else if (err)
-		ktun_verdict_refuse(conn, ECONNREFUSED, why);
+		ktun_conn_refuse(conn, ECONNREFUSED, why);
 }
 
 /*
@@ -149,7 +137,7 @@ void ktun_verdict_closed(struct ktun_conn *conn)
 	 * socket without its connection.
 	 */
 	if (READ_ONCE(conn->req)) {
-		ktun_verdict_fail_async(conn, ECONNRESET, "peer reset before accept");
+		ktun_conn_fail_async(conn, ECONNRESET, "peer reset before accept");
 		return;
 	}
 	if (test_bit(KTUN_CONN_F_UNPARKED, &conn->flags) && !conn->sk->sk_socket)
@@ -164,14 +152,24 @@ void ktun_verdict_closed(struct ktun_conn *conn)
 }
 
 /*
- * The keys are in (ktun_install() returned 0): the deadline is off, and
- * an in-kernel reader pins the module.  Caller holds conn->lock.
+ * The keys are in (ktun_install() returned 0): the deadline is off, the
+ * owner may send again, the connection is secure and the owner's ops
+ * published; a held child may be accepted, and an in-kernel reader pins
+ * the module.  Caller holds conn->lock.
  */
 void ktun_verdict_secure_locked(struct ktun_conn *conn)
 {
+	struct sock *sk = conn->sk;
+
 	lockdep_assert_held(&conn->lock);
 	if (cancel_delayed_work(&conn->deadline_work))
 		ktun_conn_put(conn);
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
+	release_sock(sk);
+	ktun_conn_settle(conn, KTUN_CONN_STATE_SECURE);
+	ktun_gate_publish(conn);
+	ktun_park_secured(conn);	/* a held child: accept() may take it */
 	/* In-kernel readers depend on readers.c while it lives. */
 	if (conn->owner == KTUN_OWNER_KERNEL)
 		ktun_conn_pin(conn);
@@ -213,7 +211,7 @@ static bool ktun_verdict_fail_locked(struct ktun_conn *conn, int err,
 		 "ECONNREFUSED" : err == ENETDOWN ? "ENETDOWN" : "ECONNRESET");
 	ktun_conn_log(conn, buf);
 	if (tell_daemon)
-		ktun_nl_hs_abort(conn, reason);
+		ktun_daemon_abort(conn, reason);
 	WRITE_ONCE(conn->err, err);
 	set_bit(KTUN_CONN_F_FAILING, &conn->flags);
 	/*
@@ -307,7 +305,7 @@ void ktun_verdict_fail_net(struct net *net, enum ktun_fail_filter f, u32 id,
 			continue;
 		if (f == KTUN_FAIL_REMOVED && !READ_ONCE(conn->policy->removed))
 			continue;
-		ktun_verdict_fail_async(conn, err, why);
+		ktun_conn_fail_async(conn, err, why);
 	}
 	spin_unlock_bh(&kn->ct.lock);
 }

@@ -11,10 +11,7 @@
 
 struct ktun_conn;
 struct net;
-struct work_struct;
 
-void ktun_verdict_fail_async(struct ktun_conn *conn, int err, const char *why);
-void ktun_verdict_refuse(struct ktun_conn *conn, int err, const char *why);
 void ktun_verdict_fail(struct ktun_conn *conn, int err, const char *reason);
 void ktun_verdict_fail_daemon(struct ktun_conn *conn, const void *alert,
 			      size_t len, const char *reason);
@@ -26,9 +23,6 @@ void ktun_verdict_link(struct ktun_conn *conn);
 void ktun_verdict_closed(struct ktun_conn *conn);
 void ktun_verdict_secure_locked(struct ktun_conn *conn);
 void ktun_verdict_secure(struct ktun_conn *conn);
-
-/* conn.c's work items, set up when a connection is created. */
-void ktun_verdict_fail_work(struct work_struct *work);
-void ktun_verdict_deadline(struct work_struct *work);
+void ktun_verdict_setup(struct ktun_conn *conn);
 
 #endif /* _KTUN_VERDICT_H */

@@ -64,6 +64,14 @@ static_checks() {
 	else
 		result fail "static: user space builds with -Wall -Wextra without warnings" "$build/user.out"
 	fi
+
+	# 5. The module's layering: no two files call each other (but one
+	# documented pair).
+	if python3 "$top/scripts/layering.py" "$top/module" >"$build/layering.out" 2>&1; then
+		result ok "static: module files call down only (design.md's layering)"
+	else
+		result fail "static: module files call down only (design.md's layering)" "$build/layering.out"
+	fi
 }
 
 [ "$mode" = --debug ] || static_checks
