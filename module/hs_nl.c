@@ -50,33 +50,69 @@ int ktun_nl_daemon_register_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * The handshake @info names, if the sender is the daemon it was sent to.
- * Returns it with a reference, or NULL with an extack message set.
+ * The handshake @info names, if the sender is the daemon it was sent to:
+ * 0 with it in info->user_ptr[0], referenced, or an error with an extack
+ * message set.
  */
-static struct ktun_conn *ktun_nl_hs_conn(struct genl_info *info, int *err)
+static int ktun_nl_hs_conn(struct genl_info *info)
 {
 	struct ktun_conn *conn;
 
-	*err = -EINVAL;
 	if (GENL_REQ_ATTR_CHECK(info, KTUN_A_HS_ID))
-		return NULL;
+		return -EINVAL;
 	conn = ktun_conn_by_id(genl_info_net(info),
 			       nla_get_u32(info->attrs[KTUN_A_HS_ID]));
-	*err = -ENOENT;
 	if (!conn) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KTUN_A_HS_ID],
 				    "no such handshake");
-		return NULL;
+		return -ENOENT;
 	}
 	if (!READ_ONCE(conn->started) ||
 	    READ_ONCE(conn->daemon_portid) != info->snd_portid) {
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "only the daemon running this handshake may answer");
 		ktun_conn_put(conn);
-		*err = -EPERM;
-		return NULL;
+		return -EPERM;
 	}
-	return conn;
+	info->user_ptr[0] = conn;
+	return 0;
+}
+
+/* The request's copy of the keys: gone before its skb is freed. */
+static void ktun_nl_wipe_keys(struct genl_info *info)
+{
+	static const int keys[] = {
+		KTUN_A_HS_TX_KEY, KTUN_A_HS_TX_SALT, KTUN_A_HS_TX_IV,
+		KTUN_A_HS_RX_KEY, KTUN_A_HS_RX_SALT, KTUN_A_HS_RX_IV,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (info->attrs[keys[i]])
+			memzero_explicit(nla_data(info->attrs[keys[i]]),
+					 nla_len(info->attrs[keys[i]]));
+}
+
+/*
+ * Before hs-data, hs-done and hs-fail: the handshake they answer.  An
+ * hs-done refused here never reaches its handler: its keys are wiped
+ * here instead.
+ */
+int ktun_nl_hs_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+			struct genl_info *info)
+{
+	int err = ktun_nl_hs_conn(info);
+
+	if (err && ops->cmd == KTUN_CMD_HS_DONE)
+		ktun_nl_wipe_keys(info);
+	return err;
+}
+
+/* After them: the handshake's reference goes. */
+void ktun_nl_hs_post_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	ktun_conn_put(info->user_ptr[0]);
 }
 
 static int ktun_nl_data(struct genl_info *info, const void **data, size_t *len)
@@ -94,16 +130,13 @@ static int ktun_nl_data(struct genl_info *info, const void **data, size_t *len)
 
 int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ktun_conn *conn;
+	struct ktun_conn *conn = info->user_ptr[0];
 	const void *data;
 	size_t len;
 	int err;
 
 	err = ktun_nl_data(info, &data, &len);
 	if (err)
-		return err;
-	conn = ktun_nl_hs_conn(info, &err);
-	if (!conn)
 		return err;
 	mutex_lock(&conn->lock);
 	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
@@ -115,7 +148,6 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");
-	ktun_conn_put(conn);
 	return err;
 }
 
@@ -123,7 +155,6 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *reason = info->attrs[KTUN_A_HS_REASON];
 	char why[KTUN_IDENT_MAX_LEN + 1] = "refused by the handshake daemon";
-	struct ktun_conn *conn;
 	const void *data;
 	size_t len;
 	int err;
@@ -131,14 +162,10 @@ int ktun_nl_hs_fail_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ktun_nl_data(info, &data, &len);
 	if (err)
 		return err;
-	conn = ktun_nl_hs_conn(info, &err);
-	if (!conn)
-		return err;
 	if (reason)
 		nla_strscpy(why, reason, sizeof(why));
 	ktun_nl_printable(why);
-	ktun_verdict_fail_daemon(conn, data, len, why);
-	ktun_conn_put(conn);
+	ktun_verdict_fail_daemon(info->user_ptr[0], data, len, why);
 	return 0;
 }
 
@@ -188,21 +215,6 @@ static int ktun_nl_keys(struct genl_info *info, u32 cipher, int dir,
 	return 0;
 }
 
-/* The request's copy of the keys: gone before its skb is freed. */
-static void ktun_nl_wipe_keys(struct genl_info *info)
-{
-	static const int keys[] = {
-		KTUN_A_HS_TX_KEY, KTUN_A_HS_TX_SALT, KTUN_A_HS_TX_IV,
-		KTUN_A_HS_RX_KEY, KTUN_A_HS_RX_SALT, KTUN_A_HS_RX_IV,
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (info->attrs[keys[i]])
-			memzero_explicit(nla_data(info->attrs[keys[i]]),
-					 nla_len(info->attrs[keys[i]]));
-}
-
 static int ktun_nl_done_check(struct genl_info *info, u32 *cipher)
 {
 	struct nlattr **a = info->attrs;
@@ -248,16 +260,13 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 static int ktun_nl_hs_done(struct genl_info *info)
 {
 	struct nlattr *peer = info->attrs[KTUN_A_HS_PEER_IDENTITY];
+	struct ktun_conn *conn = info->user_ptr[0];
 	struct ktun_keys keys[2];
-	struct ktun_conn *conn;
 	u32 cipher;
 	int err;
 
 	err = ktun_nl_done_check(info, &cipher);
 	if (err)
-		return err;
-	conn = ktun_nl_hs_conn(info, &err);
-	if (!conn)
 		return err;
 	mutex_lock(&conn->lock);
 	err = -ENOENT;
@@ -280,7 +289,6 @@ static int ktun_nl_hs_done(struct genl_info *info)
 		ktun_verdict_secure(conn);
 	else if (err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "installing the keys failed");
-	ktun_conn_put(conn);
 	return err;
 }
 

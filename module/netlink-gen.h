@@ -17,6 +17,12 @@ extern const struct nla_policy ktun_policy_entry_nl_policy[KTUN_A_POLICY_ACTION 
 /* Ops table for ktun */
 extern const struct genl_split_ops ktun_nl_ops[13];
 
+int ktun_nl_hs_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+			struct genl_info *info);
+void
+ktun_nl_hs_post_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+		     struct genl_info *info);
+
 int ktun_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
 int ktun_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info);
