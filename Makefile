@@ -30,7 +30,7 @@ LDLIBS_MNL := -lmnl
 LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 LIB_SRC := userspace/lib/ktnl.c userspace/lib/ktun_msg.c
-KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC)
+KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC) userspace/lib/cli.c
 KTUN_HDR := $(wildcard userspace/ktun/*.h userspace/lib/*.h) include/uapi/linux/ktun.h
 
 SELFTEST_CFLAGS := $(CFLAGS) -isystem $(KSRC)/tools/testing/selftests -I$(TOP)/selftests
@@ -61,8 +61,9 @@ userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
 	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
 
 # The test CA; on its own so that ktun need not link mbedTLS.
-userspace/ktun-pki/ktun-pki: userspace/ktun-pki/ktun-pki.c include/uapi/linux/ktun.h
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_TLS)
+userspace/ktun-pki/ktun-pki: userspace/ktun-pki/ktun-pki.c userspace/lib/cli.c \
+			     userspace/lib/cli.h include/uapi/linux/ktun.h
+	$(CC) $(CFLAGS) -o $@ userspace/ktun-pki/ktun-pki.c userspace/lib/cli.c $(LDLIBS_TLS)
 
 selftests: $(SELFTEST_BINS)
 

@@ -32,6 +32,8 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
+#include "cli.h"
+
 #ifndef KTUN_VERSION
 #define KTUN_VERSION "0.1"
 #endif
@@ -42,7 +44,7 @@
 enum {
 	PKI_EXIT_OK = 0,
 	PKI_EXIT_FAIL = 1,	/* a file could not be read or written */
-	PKI_EXIT_USAGE = 2,	/* bad command line */
+	PKI_EXIT_USAGE = CLI_EXIT_USAGE,	/* bad command line (usage_err()) */
 };
 
 static const char usage_text[] =
@@ -58,27 +60,6 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 success, 1 a file could not be read or written,\n"
 "2 invalid command line.  See ktun-pki(8).\n";
-
-/* Steps through argv as ktun(8) does. */
-#define NEXT_ARG() (argc--, argv++)
-#define NEED_ARG(kw) do {						\
-	if (argc < 2)							\
-		return usage_err("\"%s\" needs a value", kw);		\
-	NEXT_ARG();							\
-} while (0)
-
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ktun-pki: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'ktun-pki help'.\n", stderr);
-	return PKI_EXIT_USAGE;
-}
 
 struct pki_args {
 	const char *cert, *key, *ca_cert, *ca_key, *name, *type;
@@ -368,6 +349,7 @@ int main(int argc, char **argv)
 	bool ca;
 	int ret;
 
+	cli_prog = "ktun-pki";
 	NEXT_ARG();
 	if (argc == 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
 			  !strcmp(argv[0], "--help"))) {

@@ -8,8 +8,9 @@
  *   stats.c    stats
  *   print.c    text and JSON output of what the kernel answers
  *   json.c     the JSON writer
- *   util.c     errors, sending requests, argv helpers
- *   ../lib     the codec (ktun_msg.c) and the netlink layer (ktnl.c)
+ *   util.c     errors, sending requests
+ *   ../lib     the codec (ktun_msg.c), the netlink layer (ktnl.c) and
+ *              the argv helpers ktun-pki shares (cli.c)
  */
 #ifndef KTUN_CLI_H
 #define KTUN_CLI_H
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "ktnl.h"
 #include "ktun_msg.h"
 
@@ -26,7 +28,7 @@
 enum {
 	KTUN_EXIT_OK = 0,
 	KTUN_EXIT_FAIL = 1,	/* the kernel refused, or a system error */
-	KTUN_EXIT_USAGE = 2,	/* bad command line */
+	KTUN_EXIT_USAGE = CLI_EXIT_USAGE,	/* bad command line (usage_err()) */
 };
 
 struct ktun_opts {
@@ -35,8 +37,6 @@ struct ktun_opts {
 
 extern struct ktun_opts opts;
 
-/* Reports a usage error naming what was wrong; returns KTUN_EXIT_USAGE. */
-int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports a failed netlink request; returns KTUN_EXIT_FAIL. */
 int nl_err(const struct ktnl *k, const char *what, int err);
 /* Sends a request built with ktnl_req() on a zeroed @k; returns an exit code. */
@@ -48,14 +48,6 @@ int ktun_send(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
  */
 int ktun_send_big(struct ktnl *k, struct nlmsghdr *nlh, const char *what,
 		  const unsigned int *lines, unsigned int n);
-
-/* Steps through argv as iproute2 does. */
-#define NEXT_ARG() (argc--, argv++)
-#define NEED_ARG(kw) do {						\
-	if (argc < 2)							\
-		return usage_err("\"%s\" needs a value", kw);		\
-	NEXT_ARG();							\
-} while (0)
 
 int only_show(const char *obj, int argc, char **argv, bool list);
 /* The index of @s in @names, or -1. */

@@ -3,7 +3,6 @@
  * ktun(8) helpers: error reporting, talking to the module, argv words.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <linux/ktun.h>
 
@@ -17,18 +16,6 @@ int name_lookup(const char *const *names, unsigned int n, const char *s)
 		if (names[i] && !strcmp(names[i], s))
 			return i;
 	return -1;
-}
-
-int usage_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ktun: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'ktun help'.\n", stderr);
-	return KTUN_EXIT_USAGE;
 }
 
 int nl_err(const struct ktnl *k, const char *what, int err)
