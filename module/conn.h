@@ -118,7 +118,7 @@ enum {
 	KTUN_CONN_F_READING,	/* readers.c is inside kTLS for the owner */
 	KTUN_CONN_F_PINNED,	/* holds a module reference until unlinked */
 	KTUN_CONN_F_MISSED,	/* readers.c refused a nested read */
-	KTUN_CONN_F_TLSREAD,	/* a strparser reader reads via readers.c */
+	KTUN_CONN_F_STRP_READER, /* a strparser (KCM) reads records via readers.c */
 	KTUN_CONN_F_CLOSED,	/* the socket reached TCP_CLOSE after the handshake */
 	KTUN_CONN_F_FAILING,	/* a failure is being published: no unlink yet */
 	KTUN_CONN_F_REFUSED,	/* refused before its handshake: logged as such */

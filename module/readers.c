@@ -349,7 +349,7 @@ static int ktun_tls_read_sock(struct sock *sk, read_descriptor_t *desc,
 	if (!conn)	/* unlinked since the hook looked */
 		return ktun_tr_fn(sk, desc, actor);
 	ktun_conn_pin(conn);
-	set_bit(KTUN_CONN_F_TLSREAD, &conn->flags);
+	set_bit(KTUN_CONN_F_STRP_READER, &conn->flags);
 	/*
 	 * tls tells the owner of each record it finds ready (its saved
 	 * sk_data_ready: KCM's, which reads again, in softirq): a nested
@@ -415,7 +415,7 @@ void ktun_readers_data_ready(struct ktun_conn *conn)
 {
 	struct tls_context *ctx;
 
-	if (!test_bit(KTUN_CONN_F_TLSREAD, &conn->flags))
+	if (!test_bit(KTUN_CONN_F_STRP_READER, &conn->flags))
 		return;
 	ctx = tls_get_ctx(conn->sk);
 	if (ctx && ctx->rx_conf == TLS_SW &&
