@@ -71,6 +71,11 @@ $(BUILD)/selftests/%: selftests/%.c $(LIB_SRC) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_MNL)
 
+# Host unit tests (no VM): make check-static runs them.
+$(BUILD)/host/msg_codec: selftests/msg_codec.c $(LIB_SRC) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_MNL)
+
 $(BUILD)/selftests/tls_peer: selftests/tls_peer.c $(KTUND_TLS) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)

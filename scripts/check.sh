@@ -65,7 +65,15 @@ static_checks() {
 		result fail "static: user space builds with -Wall -Wextra without warnings" "$build/user.out"
 	fi
 
-	# 5. The module's layering: no two files call each other (but one
+	# 5. Host unit tests: the message codec ktun, ktund and the tests share.
+	if make -s -C "$top" KDIR="$kdir" "$build/host/msg_codec" >"$build/unit.out" 2>&1 &&
+	   "$build/host/msg_codec" >>"$build/unit.out" 2>&1; then
+		result ok "static: message codec unit test (selftests/msg_codec.c)"
+	else
+		result fail "static: message codec unit test (selftests/msg_codec.c)" "$build/unit.out"
+	fi
+
+	# 6. The module's layering: no two files call each other (but one
 	# documented pair).
 	if python3 "$top/scripts/layering.py" "$top/module" >"$build/layering.out" 2>&1; then
 		result ok "static: module files call down only (design.md's layering)"
