@@ -76,6 +76,15 @@ $(BUILD)/host/msg_codec: selftests/msg_codec.c $(LIB_SRC) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_MNL)
 
+$(BUILD)/host/tls_resume: selftests/tls_resume.c selftests/tls_pair.h $(KTUND_TLS) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
+
+# The engine's handshake cost, in memory (bench/hs_engine.c).
+$(BUILD)/bench/hs_engine: bench/hs_engine.c selftests/tls_pair.h $(KTUND_TLS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
+
 $(BUILD)/selftests/tls_peer: selftests/tls_peer.c $(KTUND_TLS) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)

@@ -72,6 +72,14 @@ static_checks() {
 	else
 		result fail "static: message codec unit test (selftests/msg_codec.c)" "$build/unit.out"
 	fi
+	# ... and session resumption in ktund's TLS engine, with the tests' PKI.
+	if make -s -C "$top" KDIR="$kdir" "$build/host/tls_resume" userspace >"$build/resume.out" 2>&1 &&
+	   "$top/scripts/mkpki.sh" "$top/userspace/ktun-pki/ktun-pki" "$build/host/pki" >>"$build/resume.out" 2>&1 &&
+	   "$build/host/tls_resume" "$build/host/pki" >>"$build/resume.out" 2>&1; then
+		result ok "static: TLS engine resumes sessions, only for accepted peers (selftests/tls_resume.c)"
+	else
+		result fail "static: TLS engine resumes sessions, only for accepted peers (selftests/tls_resume.c)" "$build/resume.out"
+	fi
 
 	# 6. The module's layering: no two files call each other (but one
 	# documented pair).

@@ -43,6 +43,15 @@ xfer_ok "IPv6 sendfile 4 MiB" $B6 7000 4194304 sendfile
 capture_stop
 expect 0 "marker absent" "capture: TLS records, no plaintext marker (I1)" \
 	$TAP scan /tmp/e2e.pcap "$MARK"
+# Session resumption (ktund's default): the first handshake with b's
+# 7000 is a full one, later ones resume its session - both ends say so;
+# the capture above shows their data in TLS records too.
+to_b=$(grep -- "-> $B4:7000 .*ok after" /tmp/ktund-a.log)
+check "the first handshake with b is a full one" \
+	eval '[ -n "$to_b" ] && ! head -n 1 <<<"$to_b" | grep -q resumed'
+check "later ones resume its session ($(grep -c resumed <<<"$to_b") of $(wc -l <<<"$to_b"))" \
+	eval '[ "$(grep -c "peer uri:spiffe://example.org/b, .*, resumed" <<<"$to_b")" -ge 10 ]'
+check "... on b's side too" grep -q -- "<- $A4:[0-9]* .*ok after .*, resumed" /tmp/ktund-b.log
 
 # I6: a connection no policy matches is untouched - and its marker is
 # visible, which shows the capture would have caught plaintext.

@@ -28,6 +28,25 @@ static int nlbuf_parse(const char *val, const char *file, int lineno)
 	return n;
 }
 
+/* Seconds a session may be resumed for: 0 (never) to a day. */
+static int lifetime_parse(const char *val, const char *where, int lineno)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || end == val || *end || n > LIFETIME_MAX) {
+		if (lineno)
+			say("%s:%d: session-lifetime must be seconds from 0 to %d",
+			    where, lineno, LIFETIME_MAX);
+		else
+			say("%s must be seconds from 0 to %d", where, LIFETIME_MAX);
+		exit(lineno ? 1 : 2);
+	}
+	return n;
+}
+
 static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
 {
 	char *key = strtok(line, " \t\r\n"), *val = strtok(NULL, " \t\r\n");
@@ -46,6 +65,8 @@ static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
 		snprintf(c->key, sizeof(c->key), "%s", val);
 	else if (!strcmp(key, "netlink-buffer"))
 		c->nlbuf = nlbuf_parse(val, file, lineno);
+	else if (!strcmp(key, "session-lifetime"))
+		c->lifetime = lifetime_parse(val, file, lineno);
 	else {
 		say("%s:%d: unknown setting \"%s\"", file, lineno, key);
 		exit(1);
@@ -71,17 +92,21 @@ static void cfg_file(struct cfg *c, const char *file, bool must)
 }
 
 static const char usage[] =
-"Usage: ktund [-c FILE] [--ca FILE] [--cert FILE] [--key FILE] [-v]\n"
+"Usage: ktund [-c FILE] [--ca FILE] [--cert FILE] [--key FILE]\n"
+"             [--session-lifetime SECONDS] [-v]\n"
 "Runs the TLS handshakes of the ktun module in this network namespace.\n"
 "  -c, --config FILE  settings file (default /etc/ktun/ktund.conf if present)\n"
 "      --ca FILE      CA bundle peers must chain to (default /etc/ktun/ca.crt)\n"
 "      --cert FILE    this host's certificate (default /etc/ktun/host.crt)\n"
 "      --key FILE     its private key (default /etc/ktun/host.key)\n"
+"      --session-lifetime SECONDS\n"
+"                     how long a TLS session may be resumed (default 300;\n"
+"                     0: every handshake is a full one)\n"
 "  -v, --verbose      more logging\n"
 "  -h, --help, -V, --version\n"
-"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\"\n"
-"and \"netlink-buffer BYTES\" (the module's messages that may wait, default\n"
-"4194304); options override it.  Logs go to standard error, one line per\n"
+"The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\",\n"
+"\"session-lifetime SECONDS\" and \"netlink-buffer BYTES\" (the module's\n"
+"messages that may wait, default 4194304); options override it.  Logs go to standard error, one line per\n"
 "handshake.\n";
 
 int cfg_read(struct cfg *c, int argc, char **argv)
@@ -91,23 +116,26 @@ int cfg_read(struct cfg *c, int argc, char **argv)
 		{ "ca", required_argument, NULL, 'a' },
 		{ "cert", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "session-lifetime", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	char ca[256] = "", cert[256] = "", key[256] = "";
-	const char *config = NULL;
+	const char *config = NULL, *lifetime = NULL;
 	int o;
 
 	*c = (struct cfg){ .ca = "/etc/ktun/ca.crt", .cert = "/etc/ktun/host.crt",
-			   .key = "/etc/ktun/host.key", .nlbuf = 4 << 20 };
+			   .key = "/etc/ktun/host.key", .nlbuf = 4 << 20,
+			   .lifetime = LIFETIME_DEFAULT };
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config = optarg; break;
 		case 'a': snprintf(ca, sizeof(ca), "%s", optarg); break;
 		case 'e': snprintf(cert, sizeof(cert), "%s", optarg); break;
 		case 'k': snprintf(key, sizeof(key), "%s", optarg); break;
+		case 'l': lifetime = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ktund %s\n", KTUND_VERSION); return 0;
@@ -125,5 +153,7 @@ int cfg_read(struct cfg *c, int argc, char **argv)
 		memcpy(c->cert, cert, sizeof(cert));
 	if (key[0])
 		memcpy(c->key, key, sizeof(key));
+	if (lifetime)
+		c->lifetime = lifetime_parse(lifetime, "--session-lifetime", 0);
 	return -1;
 }

@@ -24,7 +24,11 @@
 struct cfg {
 	char ca[256], cert[256], key[256];
 	int nlbuf;		/* netlink receive buffer, bytes */
+	int lifetime;		/* s a session may be resumed for; 0: never */
 };
+
+#define LIFETIME_DEFAULT	300
+#define LIFETIME_MAX		86400
 
 #define NLBUF_MIN	4096
 #define NLBUF_MAX	(1 << 30)

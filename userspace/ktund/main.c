@@ -55,8 +55,10 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	tls_conf = kt_tls_conf_new(c.ca, c.cert, c.key, err, sizeof(err));
-	if (!tls_conf) {
+	if (!tls_conf ||
+	    kt_tls_conf_resumption(tls_conf, c.lifetime, err, sizeof(err))) {
 		say("%s", err);
+		kt_tls_conf_free(tls_conf);
 		return 1;
 	}
 	if (nl_register(c.nlbuf))

@@ -102,8 +102,9 @@ static void send_done(struct hs *h, const struct kt_buf *out)
 	send_req(nlh);
 	mbedtls_platform_zeroize(buf, sizeof(buf));
 	n_ok++;
-	say("%s: ok after %.1f ms: peer %s, %s", h->desc, ms_since(&h->start),
-	     kt_hs_peer_identity(h->tls), kt_hs_cipher_name(h->tls));
+	say("%s: ok after %.1f ms: peer %s, %s%s", h->desc, ms_since(&h->start),
+	    kt_hs_peer_identity(h->tls), kt_hs_cipher_name(h->tls),
+	    kt_hs_resumed(h->tls) ? ", resumed" : "");
 }
 
 /* Runs one engine step and answers the module. */
@@ -168,6 +169,7 @@ static void on_start(const struct nlmsghdr *nlh)
 	p.ciphers = m.ciphers;
 	addr_port(m.local_addr, m.local_addr_len, m.local_port, local, sizeof(local));
 	addr_port(m.remote_addr, m.remote_addr_len, m.remote_port, remote, sizeof(remote));
+	p.resume_key = remote;	/* a client resumes its last session with the server */
 	snprintf(h->desc, sizeof(h->desc), "hs %u %s %s %s %s (policy %u)", h->id,
 		 p.server ? "server" : "client", local, p.server ? "<-" : "->", remote,
 		 m.policy_id);

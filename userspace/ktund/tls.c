@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <linux/ktun.h>
 
 #include <mbedtls/asn1.h>
@@ -20,7 +21,9 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
 #include <mbedtls/ssl_internal.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
@@ -46,6 +49,25 @@ static const struct {
 #define KT_N_SUITES (sizeof(kt_suites) / sizeof(kt_suites[0]))
 #define KT_N_MASKS (KTUN_CIPHER_MASK + 1)	/* a config per role and cipher subset */
 
+/*
+ * Session resumption (RFC 5077 tickets and session IDs, TLS 1.2).  A
+ * client keeps the last session of each peer, under the key the caller
+ * names (kt_hs_params.resume_key); a server keeps sessions by ID and
+ * issues tickets sealed with keys mbedTLS rotates every lifetime and
+ * wipes when they go.  A resumed handshake still checks the peer: its
+ * certificate, kept in the session, must be valid now and carry one of
+ * the identities accepted now (kt_hs_finish()).
+ */
+#define KT_RESUME_SLOTS		1024	/* client: peers remembered */
+#define KT_CACHE_ENTRIES	4096	/* server: sessions by ID */
+
+struct kt_resume {
+	char key[64];
+	bool used;
+	time_t stored;
+	mbedtls_ssl_session session;
+};
+
 struct kt_tls_conf {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
@@ -54,6 +76,13 @@ struct kt_tls_conf {
 	/* Built on first use: [server][cipher mask]. */
 	mbedtls_ssl_config *ssl[2][KT_N_MASKS];
 	int suites[KT_N_MASKS][KT_N_SUITES + 1];
+	unsigned int lifetime;			/* s; 0: no resumption */
+	bool built;				/* a config exists: too late */
+	mbedtls_ssl_cache_context cache;	/* server */
+	mbedtls_ssl_ticket_context ticket;	/* server */
+	bool ticket_ready;
+	struct kt_resume *resume;		/* client, KT_RESUME_SLOTS */
+	unsigned int resume_next;		/* the slot to reuse next */
 };
 
 struct kt_hs {
@@ -64,7 +93,9 @@ struct kt_hs {
 	const uint8_t *in;		/* the record being fed */
 	size_t in_len, in_off;
 	struct kt_buf *out;
-	bool done, failed, have_keys, ems;
+	bool done, failed, have_keys, ems, resumed;
+	struct kt_resume *slot;		/* client: the session offered */
+	char resume_key[64];
 	unsigned char kb[2 * 32 + 2 * 12];	/* client/server key, iv */
 	unsigned int key_len, iv_len;
 	char peer[KTUN_IDENT_MAX_LEN + 5];
@@ -95,6 +126,7 @@ static int kt_export_keys(void *p, const unsigned char *ms,
 		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 	hs->ems = hs->ssl.handshake &&
 		  hs->ssl.handshake->extended_ms == MBEDTLS_SSL_EXTENDED_MS_ENABLED;
+	hs->resumed = hs->ssl.handshake && hs->ssl.handshake->resume;
 	memcpy(hs->kb, kb, 2 * keylen + 2 * ivlen);
 	hs->key_len = keylen;
 	hs->iv_len = ivlen;
@@ -167,6 +199,8 @@ struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
 	mbedtls_x509_crt_init(&c->ca);
 	mbedtls_x509_crt_init(&c->cert);
 	mbedtls_pk_init(&c->key);
+	mbedtls_ssl_cache_init(&c->cache);
+	mbedtls_ssl_ticket_init(&c->ticket);
 	if (kt_load(c, ca_file, cert_file, key_file, err, errlen)) {
 		kt_tls_conf_free(c);
 		return NULL;
@@ -187,126 +221,19 @@ void kt_tls_conf_free(struct kt_tls_conf *c)
 			free(c->ssl[s][m]);
 		}
 	}
+	if (c->resume) {
+		for (s = 0; s < KT_RESUME_SLOTS; s++)
+			mbedtls_ssl_session_free(&c->resume[s].session);
+		free(c->resume);
+	}
+	mbedtls_ssl_ticket_free(&c->ticket);	/* wipes the ticket keys */
+	mbedtls_ssl_cache_free(&c->cache);
 	mbedtls_pk_free(&c->key);
 	mbedtls_x509_crt_free(&c->cert);
 	mbedtls_x509_crt_free(&c->ca);
 	mbedtls_ctr_drbg_free(&c->drbg);
 	mbedtls_entropy_free(&c->entropy);
 	free(c);
-}
-
-/*
- * Key exchange groups, strongest-fastest first: 2.28's default list puts
- * P-521 ahead of P-256 and X25519 and still offers P-192 and P-224.
- */
-static const mbedtls_ecp_group_id kt_curves[] = {
-	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
-	MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE,
-};
-
-/* Hashes for the handshake's signatures: no SHA-1, no SHA-224. */
-static const int kt_sig_hashes[] = {
-	MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512, MBEDTLS_MD_NONE,
-};
-
-static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
-			 bool server, unsigned int mask)
-{
-	int ret, n = 0;
-	unsigned int i;
-
-	for (i = 0; i < KT_N_SUITES; i++)
-		if (kt_suites[i].cipher & mask)
-			c->suites[mask][n++] = kt_suites[i].id;
-	c->suites[mask][n] = 0;
-
-	ret = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER :
-					  MBEDTLS_SSL_IS_CLIENT,
-					  MBEDTLS_SSL_TRANSPORT_STREAM,
-					  MBEDTLS_SSL_PRESET_DEFAULT);
-	if (ret)
-		return ret;
-	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-				     MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-				     MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_ciphersuites(conf, c->suites[mask]);
-	/* Mutual authentication; the server default would be NONE. */
-	mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-	/*
-	 * What a peer makes us parse is bounded by mbedTLS: its chain comes
-	 * in one Certificate message, which must fit the input buffer
-	 * (MBEDTLS_SSL_IN_CONTENT_LEN, 16 KiB in Debian's build), and is
-	 * verified to at most MBEDTLS_X509_MAX_INTERMEDIATE_CA links.
-	 */
-	mbedtls_ssl_conf_ca_chain(conf, &c->ca, NULL);
-	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &c->drbg);
-	mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
-	mbedtls_ssl_conf_curves(conf, kt_curves);
-	mbedtls_ssl_conf_sig_hashes(conf, kt_sig_hashes);
-	/* Nothing may follow the keys into kTLS. */
-	mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
-	mbedtls_ssl_conf_legacy_renegotiation(conf, MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
-	mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-	mbedtls_ssl_conf_export_keys_ext_cb(conf, kt_export_keys, NULL);
-	return mbedtls_ssl_conf_own_cert(conf, &c->cert, &c->key);
-}
-
-static mbedtls_ssl_config *kt_conf_get(struct kt_tls_conf *c, bool server,
-				       unsigned int mask)
-{
-	mbedtls_ssl_config **slot = &c->ssl[server][mask];
-
-	if (*slot)
-		return *slot;
-	*slot = calloc(1, sizeof(**slot));
-	if (!*slot)
-		return NULL;
-	mbedtls_ssl_config_init(*slot);
-	if (kt_conf_setup(c, *slot, server, mask)) {
-		mbedtls_ssl_config_free(*slot);
-		free(*slot);
-		*slot = NULL;
-	}
-	return *slot;
-}
-
-static int kt_bio_send(void *ctx, const unsigned char *buf, size_t len)
-{
-	struct kt_hs *hs = ctx;
-	struct kt_buf *b = hs->out;
-	size_t cap;
-	uint8_t *p;
-
-	if (!b)
-		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
-	if (b->len + len > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-			return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, buf, len);
-	b->len += len;
-	return len;
-}
-
-static int kt_bio_recv(void *ctx, unsigned char *buf, size_t len)
-{
-	struct kt_hs *hs = ctx;
-	size_t n = hs->in_len - hs->in_off;
-
-	if (!n)
-		return MBEDTLS_ERR_SSL_WANT_READ;
-	if (n > len)
-		n = len;
-	memcpy(buf, hs->in + hs->in_off, n);
-	hs->in_off += n;
-	return n;
 }
 
 /* Does @name (of SAN type @type) equal one of the accepted identities? */
@@ -392,6 +319,243 @@ static bool kt_peer_ok(struct kt_hs *hs, const mbedtls_x509_crt *crt)
 }
 
 /*
+ * May @s be resumed with the peer @hs accepts now?  Its certificate must
+ * be valid now and carry an accepted identity, as a new one would.
+ */
+static bool kt_session_ok(struct kt_hs *hs, const mbedtls_ssl_session *s)
+{
+	const mbedtls_x509_crt *crt = s->peer_cert;
+
+	return crt && !mbedtls_x509_time_is_past(&crt->valid_to) &&
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+	       s->mfl_code == MBEDTLS_SSL_MAX_FRAG_LEN_NONE &&
+#endif
+	       kt_peer_ok(hs, crt);
+}
+
+/*
+ * Server: a session found by ID, or in a ticket, that the checks above
+ * refuse is not resumed - mbedTLS runs a full handshake instead, whose
+ * certificate is verified as usual.  Called inside kt_hs_step().
+ */
+static int kt_cache_get(void *cache, mbedtls_ssl_session *s)
+{
+	int ret = mbedtls_ssl_cache_get(cache, s);
+
+	return ret || (kt_current && kt_session_ok(kt_current, s)) ? ret : 1;
+}
+
+static int kt_ticket_parse(void *ticket, mbedtls_ssl_session *s,
+			   unsigned char *buf, size_t len)
+{
+	int ret = mbedtls_ssl_ticket_parse(ticket, s, buf, len);
+
+	if (!ret && !(kt_current && kt_session_ok(kt_current, s)))
+		ret = MBEDTLS_ERR_SSL_SESSION_TICKET_EXPIRED;
+	return ret;
+}
+
+/* Drops a remembered session: its master secret is wiped. */
+static void kt_resume_forget(struct kt_resume *r)
+{
+	mbedtls_ssl_session_free(&r->session);
+	mbedtls_ssl_session_init(&r->session);
+	r->used = false;
+}
+
+/* Remembers @hs's session under its key, in its old slot or the next one. */
+static void kt_resume_store(struct kt_hs *hs)
+{
+	struct kt_tls_conf *c = hs->conf;
+	struct kt_resume *r = hs->slot;
+
+	if (!r) {
+		r = &c->resume[c->resume_next];
+		c->resume_next = (c->resume_next + 1) % KT_RESUME_SLOTS;
+	}
+	kt_resume_forget(r);
+	if (mbedtls_ssl_get_session(&hs->ssl, &r->session))
+		return;
+	snprintf(r->key, sizeof(r->key), "%s", hs->resume_key);
+	r->stored = time(NULL);
+	r->used = true;
+}
+
+int kt_tls_conf_resumption(struct kt_tls_conf *c, unsigned int lifetime,
+			   char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret;
+
+	if (c->built || c->lifetime) {
+		snprintf(err, errlen, "resumption is set once, before any handshake");
+		return -1;
+	}
+	if (!lifetime)
+		return 0;
+	c->resume = calloc(KT_RESUME_SLOTS, sizeof(*c->resume));
+	if (!c->resume) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < KT_RESUME_SLOTS; i++)
+		mbedtls_ssl_session_init(&c->resume[i].session);
+	ret = mbedtls_ssl_ticket_setup(&c->ticket, mbedtls_ctr_drbg_random,
+				       &c->drbg, MBEDTLS_CIPHER_AES_256_GCM,
+				       lifetime);
+	if (ret) {
+		kt_err(err, errlen, "setting up session tickets", ret);
+		return -1;
+	}
+	c->ticket_ready = true;
+	mbedtls_ssl_cache_set_timeout(&c->cache, lifetime);
+	mbedtls_ssl_cache_set_max_entries(&c->cache, KT_CACHE_ENTRIES);
+	c->lifetime = lifetime;
+	return 0;
+}
+
+/* The session remembered for @key, if it is still fresh. */
+static struct kt_resume *kt_resume_find(struct kt_tls_conf *c, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < KT_RESUME_SLOTS; i++) {
+		struct kt_resume *r = &c->resume[i];
+
+		if (!r->used || strcmp(r->key, key))
+			continue;
+		if (time(NULL) - r->stored < (time_t)c->lifetime)
+			return r;
+		kt_resume_forget(r);
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Key exchange groups, strongest-fastest first: 2.28's default list puts
+ * P-521 ahead of P-256 and X25519 and still offers P-192 and P-224.
+ */
+static const mbedtls_ecp_group_id kt_curves[] = {
+	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE,
+};
+
+/* Hashes for the handshake's signatures: no SHA-1, no SHA-224. */
+static const int kt_sig_hashes[] = {
+	MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512, MBEDTLS_MD_NONE,
+};
+
+static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
+			 bool server, unsigned int mask)
+{
+	int ret, n = 0;
+	unsigned int i;
+
+	for (i = 0; i < KT_N_SUITES; i++)
+		if (kt_suites[i].cipher & mask)
+			c->suites[mask][n++] = kt_suites[i].id;
+	c->suites[mask][n] = 0;
+
+	ret = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER :
+					  MBEDTLS_SSL_IS_CLIENT,
+					  MBEDTLS_SSL_TRANSPORT_STREAM,
+					  MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret)
+		return ret;
+	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_ciphersuites(conf, c->suites[mask]);
+	/* Mutual authentication; the server default would be NONE. */
+	mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	/*
+	 * What a peer makes us parse is bounded by mbedTLS: its chain comes
+	 * in one Certificate message, which must fit the input buffer
+	 * (MBEDTLS_SSL_IN_CONTENT_LEN, 16 KiB in Debian's build), and is
+	 * verified to at most MBEDTLS_X509_MAX_INTERMEDIATE_CA links.
+	 */
+	mbedtls_ssl_conf_ca_chain(conf, &c->ca, NULL);
+	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &c->drbg);
+	mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
+	mbedtls_ssl_conf_curves(conf, kt_curves);
+	mbedtls_ssl_conf_sig_hashes(conf, kt_sig_hashes);
+	/* Nothing may follow the keys into kTLS. */
+	mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	mbedtls_ssl_conf_legacy_renegotiation(conf, MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
+	if (c->lifetime && server) {
+		mbedtls_ssl_conf_session_cache(conf, &c->cache, kt_cache_get,
+					       mbedtls_ssl_cache_set);
+		mbedtls_ssl_conf_session_tickets_cb(conf, mbedtls_ssl_ticket_write,
+						    kt_ticket_parse, &c->ticket);
+	}
+	mbedtls_ssl_conf_session_tickets(conf, c->lifetime ?
+					 MBEDTLS_SSL_SESSION_TICKETS_ENABLED :
+					 MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+	mbedtls_ssl_conf_export_keys_ext_cb(conf, kt_export_keys, NULL);
+	return mbedtls_ssl_conf_own_cert(conf, &c->cert, &c->key);
+}
+
+static mbedtls_ssl_config *kt_conf_get(struct kt_tls_conf *c, bool server,
+				       unsigned int mask)
+{
+	mbedtls_ssl_config **slot = &c->ssl[server][mask];
+
+	if (*slot)
+		return *slot;
+	c->built = true;
+	*slot = calloc(1, sizeof(**slot));
+	if (!*slot)
+		return NULL;
+	mbedtls_ssl_config_init(*slot);
+	if (kt_conf_setup(c, *slot, server, mask)) {
+		mbedtls_ssl_config_free(*slot);
+		free(*slot);
+		*slot = NULL;
+	}
+	return *slot;
+}
+
+static int kt_bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct kt_hs *hs = ctx;
+	struct kt_buf *b = hs->out;
+	size_t cap;
+	uint8_t *p;
+
+	if (!b)
+		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	if (b->len + len > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p)
+			return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, buf, len);
+	b->len += len;
+	return len;
+}
+
+static int kt_bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct kt_hs *hs = ctx;
+	size_t n = hs->in_len - hs->in_off;
+
+	if (!n)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	if (n > len)
+		n = len;
+	memcpy(buf, hs->in + hs->in_off, n);
+	hs->in_off += n;
+	return n;
+}
+
+/*
  * Runs while the peer's certificate is checked: after the hellos (so
  * extended master secret is settled) and before this side's Finished.
  * Refusing here sends an alert instead of completing the handshake.
@@ -467,6 +631,20 @@ struct kt_hs *kt_hs_new(struct kt_tls_conf *c, const struct kt_hs_params *p,
 	}
 	mbedtls_ssl_set_bio(&hs->ssl, hs, kt_bio_send, kt_bio_recv, NULL);
 	mbedtls_ssl_set_verify(&hs->ssl, kt_verify, hs);
+	if (!p->server && p->resume_key && c->lifetime) {
+		snprintf(hs->resume_key, sizeof(hs->resume_key), "%s", p->resume_key);
+		hs->slot = kt_resume_find(c, hs->resume_key);
+		/*
+		 * Offered only if the server it was made with would be
+		 * accepted now; one mbedTLS will not take is not offered.
+		 */
+		if (hs->slot && (!kt_session_ok(hs, &hs->slot->session) ||
+				 mbedtls_ssl_set_session(&hs->ssl, &hs->slot->session))) {
+			kt_resume_forget(hs->slot);
+			hs->slot = NULL;
+		}
+		hs->peer[0] = '\0';	/* kt_session_ok() wrote it */
+	}
 	return hs;
 }
 
@@ -485,6 +663,8 @@ static int kt_fail(struct kt_hs *hs, const char *what, int ret)
 	uint32_t vr;
 
 	hs->failed = true;
+	if (hs->slot)	/* the session offered may be why: not again */
+		kt_resume_forget(hs->slot);
 	if (hs->error[0])
 		return -1;	/* the verify callback said it better */
 	vr = mbedtls_ssl_get_verify_result(&hs->ssl);
@@ -498,17 +678,37 @@ static int kt_fail(struct kt_hs *hs, const char *what, int ret)
 	return -1;
 }
 
+/* kt_hs_finish() failing with @why (a fixed string). */
+static int kt_refuse(struct kt_hs *hs, const char *why)
+{
+	snprintf(hs->error, sizeof(hs->error), "%s", why);
+	return kt_fail(hs, why, MBEDTLS_ERR_SSL_INTERNAL_ERROR);
+}
+
+/*
+ * A resumed handshake saw no certificate: the session was checked when it
+ * was offered or found (kt_session_ok()), and is checked again here, on
+ * the certificate it kept, against the identities accepted now.
+ */
+static int kt_resumed_ok(struct kt_hs *hs)
+{
+	if (!hs->ssl.session || !kt_session_ok(hs, hs->ssl.session))
+		return kt_refuse(hs, "peer certificate carries none of the accepted "
+				 "identities, or expired since its session");
+	return 0;
+}
+
 /* The handshake finished: check what mbedTLS cannot enforce itself. */
 static int kt_hs_finish(struct kt_hs *hs)
 {
 	if (!hs->have_keys)
 		return kt_fail(hs, "no keys were exported", MBEDTLS_ERR_SSL_INTERNAL_ERROR);
-	if (!hs->ems) {		/* kt_verify() should have caught it */
-		hs->failed = true;
-		snprintf(hs->error, sizeof(hs->error),
-			 "peer does not support extended master secret");
+	if (!hs->ems)		/* kt_verify() should have caught it */
+		return kt_refuse(hs, "peer does not support extended master secret");
+	if (hs->resumed && kt_resumed_ok(hs))
 		return -1;
-	}
+	if (hs->resume_key[0])
+		kt_resume_store(hs);
 	hs->done = true;
 	return KT_HS_DONE;
 }
@@ -516,6 +716,7 @@ static int kt_hs_finish(struct kt_hs *hs)
 int kt_hs_step(struct kt_hs *hs, const uint8_t *rec, size_t len,
 	       struct kt_buf *out)
 {
+	size_t out_len;
 	int ret;
 
 	if (hs->done || hs->failed) {
@@ -528,6 +729,7 @@ int kt_hs_step(struct kt_hs *hs, const uint8_t *rec, size_t len,
 		snprintf(hs->error, sizeof(hs->error), "malformed TLS record");
 		return -1;
 	}
+	out_len = out->len;
 	hs->in = rec;
 	hs->in_len = rec ? len : 0;
 	hs->in_off = 0;
@@ -543,7 +745,15 @@ int kt_hs_step(struct kt_hs *hs, const uint8_t *rec, size_t len,
 				 "data after the last handshake record");
 			return -1;
 		}
-		return ret ? KT_HS_AGAIN : kt_hs_finish(hs);
+		if (ret)
+			return KT_HS_AGAIN;
+		ret = kt_hs_finish(hs);
+		/* Refused at the end: our Finished must not go out. */
+		if (ret < 0 && out->len > out_len) {
+			mbedtls_platform_zeroize(out->data + out_len, out->len - out_len);
+			out->len = out_len;
+		}
+		return ret;
 	}
 	return kt_fail(hs, "handshake", ret);
 }
@@ -606,6 +816,11 @@ const char *kt_hs_error(const struct kt_hs *hs)
 const char *kt_hs_peer_identity(const struct kt_hs *hs)
 {
 	return hs->peer;
+}
+
+bool kt_hs_resumed(const struct kt_hs *hs)
+{
+	return hs->resumed;
 }
 
 const char *kt_hs_cipher_name(const struct kt_hs *hs)

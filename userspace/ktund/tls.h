@@ -10,8 +10,11 @@
  * Policy enforced here: TLS 1.2 only (mbedTLS 2.28), ECDHE with AEAD
  * suites kTLS supports, a certificate from both sides verified against
  * the CA, the peer's URI or DNS SAN matching one of the accepted
- * identities, extended master secret required, no renegotiation, no
- * session tickets (nothing may follow the keys into kTLS).
+ * identities, extended master secret required, no renegotiation.
+ * Sessions may be resumed (kt_tls_conf_resumption()): TLS 1.2's tickets
+ * come before ChangeCipherSpec, so still nothing follows the keys into
+ * kTLS; a resumed peer is checked as a new one is, from the certificate
+ * its session kept.
  */
 #ifndef KTUND_TLS_H
 #define KTUND_TLS_H
@@ -43,6 +46,9 @@ struct kt_hs_params {
 	const char *const *idents;	/* "uri:..." or "dns:..." */
 	unsigned int n_idents;
 	uint32_t ciphers;		/* KTUN_CIPHER_* flags; 0 = all */
+	/* Client: remember the session under this key (the peer's address
+	 * and port) and offer it next time; NULL: never resume. */
+	const char *resume_key;
 };
 
 enum {
@@ -59,6 +65,13 @@ struct kt_buf {
 struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
 				    const char *key_file, char *err, size_t errlen);
 void kt_tls_conf_free(struct kt_tls_conf *conf);
+/*
+ * Lets handshakes resume sessions up to @lifetime seconds old (0: never,
+ * the default); ticket keys rotate every @lifetime.  Call once, before
+ * the first handshake.  0, or -1 with @err filled.
+ */
+int kt_tls_conf_resumption(struct kt_tls_conf *conf, unsigned int lifetime,
+			   char *err, size_t errlen);
 
 struct kt_hs *kt_hs_new(struct kt_tls_conf *conf, const struct kt_hs_params *p,
 			char *err, size_t errlen);
@@ -74,6 +87,8 @@ int kt_hs_take_keys(struct kt_hs *hs, struct kt_keys *keys);
 const char *kt_hs_error(const struct kt_hs *hs);
 const char *kt_hs_peer_identity(const struct kt_hs *hs);
 const char *kt_hs_cipher_name(const struct kt_hs *hs);
+/* After KT_HS_DONE: was an earlier session resumed? */
+bool kt_hs_resumed(const struct kt_hs *hs);
 void kt_hs_free(struct kt_hs *hs);
 
 /* Length of the TLS record starting at @hdr (5 bytes), or -1 if invalid. */
