@@ -139,12 +139,14 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&conn->lock);
-	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
+	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
+		err = -ENOENT;
+	else if (len)	/* tls, before the peer can answer (install.c) */
+		err = ktun_install_ulp(conn);
+	if (!err)
 		err = ktun_relay_daemon_data(conn, data, len,
 					     info->attrs[KTUN_A_HS_MORE] &&
 					     nla_get_u8(info->attrs[KTUN_A_HS_MORE]));
-	else
-		err = -ENOENT;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");
@@ -257,6 +259,15 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 	return ktun_install(conn, cipher, &k[0], &k[1], data, len);
 }
 
+/* The log and the conn-failed event say which errno the install met. */
+static void ktun_nl_install_failed(struct ktun_conn *conn, int err)
+{
+	char why[48];
+
+	snprintf(why, sizeof(why), "installing the keys failed: %pe", ERR_PTR(err));
+	ktun_verdict_fail(conn, ECONNRESET, why);
+}
+
 static int ktun_nl_hs_done(struct genl_info *info)
 {
 	struct nlattr *peer = info->attrs[KTUN_A_HS_PEER_IDENTITY];
@@ -288,7 +299,7 @@ static int ktun_nl_hs_done(struct genl_info *info)
 	if (!err)
 		ktun_verdict_secure(conn);
 	else if (err != -ENOENT)
-		ktun_verdict_fail(conn, ECONNRESET, "installing the keys failed");
+		ktun_nl_install_failed(conn, err);
 	return err;
 }
 

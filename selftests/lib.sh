@@ -43,9 +43,19 @@ same() {
 	fi
 }
 
-# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
+# Bounds on waits are there to end a hang, not to judge speed: on the
+# debug kernel (make check-debug: KASAN, lockdep, kmemleak under TCG)
+# everything runs several times slower, and they are that much longer.
+SLOW=1
+if grep -qw ktundebug /proc/cmdline 2>/dev/null; then
+	SLOW=4
+	export RDS_XFER_WAIT=$((20 * SLOW))	# rds_xfer's per-message bound
+fi
+
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds
+# (for at most SECONDS, times SLOW).
 wait_for() {
-	local tries=$(($1 * 10))
+	local tries=$(($1 * 10 * SLOW))
 	shift
 	while ! "$@" 2>/dev/null; do
 		tries=$((tries - 1))

@@ -22,7 +22,7 @@ capture b "$PWD/rds.pcap" "tcp port 16385"
 rds_echo b $B4 4000 echo-b.out
 rds_echo a $A4 4001 echo-a.out
 rds_ok() {	# DESC FROM-HOST LOCAL PEER PORT SIZE COUNT
-	expect 0 "^ok $7 x $6\$" "$1" in_$2 timeout 120 $RDS send "$3" "$4" "$5" "$6" "$7" "$MARK"
+	expect 0 "^ok $7 x $6\$" "$1" in_$2 timeout $((120 * SLOW)) $RDS send "$3" "$4" "$5" "$6" "$7" "$MARK"
 }
 # RDS sees a connection it accepted only once ktun secured it: its send
 # worker never retries a send the gate refused (once 105,548 transport
