@@ -119,6 +119,9 @@ static int ktun_ulp(struct sock *sk)
  * Points sk->sk_socket at a private stand-in whose ops are the plain
  * family ops, for tls to build from and write (see the top); NULL if
  * none could be had.  ktun_standin_end() puts the owner's socket back.
+ * A kernel owner may send through sk->sk_socket meanwhile (KCM's
+ * kcm_write_msgs() does): the stand-in points back at the sock, so the
+ * LSM hooks find it, and SEND_SHUTDOWN refuses the send.
  */
 static struct socket *ktun_standin_begin(struct ktun_conn *conn,
 					 struct socket **owner)
@@ -130,6 +133,7 @@ static struct socket *ktun_standin_begin(struct ktun_conn *conn,
 	standin->type = SOCK_STREAM;
 	standin->state = SS_CONNECTED;
 	standin->ops = conn->orig_ops;
+	standin->sk = conn->sk;
 	*owner = conn->sk->sk_socket;
 	ktun_set_socket(conn->sk, standin);
 	return standin;
@@ -140,6 +144,7 @@ static void ktun_standin_end(struct ktun_conn *conn, struct socket *standin,
 {
 	ktun_set_socket(conn->sk, owner);
 	standin->ops = NULL;	/* nothing to release: the sock is ours */
+	standin->sk = NULL;
 	sock_release(standin);
 }
 
