@@ -128,6 +128,19 @@ static int ktun_nl_data(struct genl_info *info, const void **data, size_t *len)
 	return 0;
 }
 
+/*
+ * Whether the peer may finish its handshake, and send data and its FIN,
+ * once it has the flight about to go out: then tls must be attached
+ * first (ktun_install_ulp()), as it takes only an ESTABLISHED socket.
+ * Not after a client's first flight, a ClientHello: no server finishes
+ * on one.  That keeps the stand-in socket away from a KCM client's first
+ * burst of sends, which would fail on it (install.c).
+ */
+static bool ktun_nl_peer_may_finish(const struct ktun_conn *conn)
+{
+	return conn->role == KTUN_ROLE_SERVER || conn->flown;
+}
+
 int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_conn *conn = info->user_ptr[0];
@@ -141,12 +154,14 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&conn->lock);
 	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
 		err = -ENOENT;
-	else if (len)	/* tls, before the peer can answer (install.c) */
+	else if (len && ktun_nl_peer_may_finish(conn))
 		err = ktun_install_ulp(conn);
 	if (!err)
 		err = ktun_relay_daemon_data(conn, data, len,
 					     info->attrs[KTUN_A_HS_MORE] &&
 					     nla_get_u8(info->attrs[KTUN_A_HS_MORE]));
+	if (!err && len)
+		conn->flown = true;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");

@@ -121,7 +121,10 @@ static int ktun_ulp(struct sock *sk)
  * none could be had.  ktun_standin_end() puts the owner's socket back.
  * A kernel owner may send through sk->sk_socket meanwhile (KCM's
  * kcm_write_msgs() does): the stand-in points back at the sock, so the
- * LSM hooks find it, and SEND_SHUTDOWN refuses the send.
+ * LSM hooks find it, and SEND_SHUTDOWN refuses the send - with EPIPE,
+ * which fails KCM's lower socket, where the gate would have said EAGAIN.
+ * No plaintext either way; hs_nl.c keeps the window away from a KCM
+ * client's first sends.
  */
 static struct socket *ktun_standin_begin(struct ktun_conn *conn,
 					 struct socket **owner)
