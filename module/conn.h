@@ -94,7 +94,6 @@ struct ktun_conn {
 	void (*saved_state_change)(struct sock *sk);	/* kernel clients */
 	bool held_established;		/* ESTABLISHED not yet reported */
 	bool ulp;			/* TCP_ULP "tls" attached (install.c) */
-	bool flown;			/* our first handshake flight is out */
 
 	/* Handshake relay. */
 	struct work_struct relay_work;

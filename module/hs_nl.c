@@ -129,16 +129,18 @@ static int ktun_nl_data(struct genl_info *info, const void **data, size_t *len)
 }
 
 /*
- * Whether the peer may finish its handshake, and send data and its FIN,
- * once it has the flight about to go out: then tls must be attached
- * first (ktun_install_ulp()), as it takes only an ESTABLISHED socket.
- * Not after a client's first flight, a ClientHello: no server finishes
- * on one.  That keeps the stand-in socket away from a KCM client's first
- * burst of sends, which would fail on it (install.c).
+ * Whether tls goes on before this flight (ktun_install_ulp()) rather
+ * than at install: tls takes only an ESTABLISHED socket, and the client
+ * of a resumed handshake finishes first - its data and FIN may arrive
+ * before our keys are in.  Only a server's: its child is parked, with no
+ * owner, so nothing sends through the stand-in socket meanwhile; a
+ * client's owner may be KCM, whose sends would fail on it (install.c).
+ * A client finishes last when resumed, and in a full handshake only a
+ * server that closes at once can beat its install (admin-guide.md).
  */
-static bool ktun_nl_peer_may_finish(const struct ktun_conn *conn)
+static bool ktun_nl_ulp_early(const struct ktun_conn *conn)
 {
-	return conn->role == KTUN_ROLE_SERVER || conn->flown;
+	return conn->role == KTUN_ROLE_SERVER;
 }
 
 int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
@@ -154,14 +156,12 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&conn->lock);
 	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
 		err = -ENOENT;
-	else if (len && ktun_nl_peer_may_finish(conn))
+	else if (len && ktun_nl_ulp_early(conn))
 		err = ktun_install_ulp(conn);
 	if (!err)
 		err = ktun_relay_daemon_data(conn, data, len,
 					     info->attrs[KTUN_A_HS_MORE] &&
 					     nla_get_u8(info->attrs[KTUN_A_HS_MORE]));
-	if (!err && len)
-		conn->flown = true;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");

@@ -123,8 +123,8 @@ static int ktun_ulp(struct sock *sk)
  * kcm_write_msgs() does): the stand-in points back at the sock, so the
  * LSM hooks find it, and SEND_SHUTDOWN refuses the send - with EPIPE,
  * which fails KCM's lower socket, where the gate would have said EAGAIN.
- * No plaintext either way; hs_nl.c keeps the window away from a KCM
- * client's first sends.
+ * No plaintext either way; before install, only parked server children
+ * (no owner) take this path (hs_nl.c).
  */
 static struct socket *ktun_standin_begin(struct ktun_conn *conn,
 					 struct socket **owner)
