@@ -93,7 +93,6 @@ struct ktun_conn {
 	const struct proto_ops *owner_ops;	/* published: record.c's over kTLS's */
 	void (*saved_state_change)(struct sock *sk);	/* kernel clients */
 	bool held_established;		/* ESTABLISHED not yet reported */
-	bool ulp;			/* TCP_ULP "tls" attached (install.c) */
 
 	/* Handshake relay. */
 	struct work_struct relay_work;

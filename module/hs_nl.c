@@ -128,21 +128,6 @@ static int ktun_nl_data(struct genl_info *info, const void **data, size_t *len)
 	return 0;
 }
 
-/*
- * Whether tls goes on before this flight (ktun_install_ulp()) rather
- * than at install: tls takes only an ESTABLISHED socket, and the client
- * of a resumed handshake finishes first - its data and FIN may arrive
- * before our keys are in.  Only a server's: its child is parked, with no
- * owner, so nothing sends through the stand-in socket meanwhile; a
- * client's owner may be KCM, whose sends would fail on it (install.c).
- * A client finishes last when resumed, and in a full handshake only a
- * server that closes at once can beat its install (admin-guide.md).
- */
-static bool ktun_nl_ulp_early(const struct ktun_conn *conn)
-{
-	return conn->role == KTUN_ROLE_SERVER;
-}
-
 int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ktun_conn *conn = info->user_ptr[0];
@@ -154,14 +139,12 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&conn->lock);
-	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
-		err = -ENOENT;
-	else if (len && ktun_nl_ulp_early(conn))
-		err = ktun_install_ulp(conn);
-	if (!err)
+	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
 		err = ktun_relay_daemon_data(conn, data, len,
 					     info->attrs[KTUN_A_HS_MORE] &&
 					     nla_get_u8(info->attrs[KTUN_A_HS_MORE]));
+	else
+		err = -ENOENT;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");
@@ -274,15 +257,6 @@ static int ktun_nl_done(struct ktun_conn *conn, struct genl_info *info,
 	return ktun_install(conn, cipher, &k[0], &k[1], data, len);
 }
 
-/* The log and the conn-failed event say which errno the install met. */
-static void ktun_nl_install_failed(struct ktun_conn *conn, int err)
-{
-	char why[48];
-
-	snprintf(why, sizeof(why), "installing the keys failed: %pe", ERR_PTR(err));
-	ktun_verdict_fail(conn, ECONNRESET, why);
-}
-
 static int ktun_nl_hs_done(struct genl_info *info)
 {
 	struct nlattr *peer = info->attrs[KTUN_A_HS_PEER_IDENTITY];
@@ -314,7 +288,7 @@ static int ktun_nl_hs_done(struct genl_info *info)
 	if (!err)
 		ktun_verdict_secure(conn);
 	else if (err != -ENOENT)
-		ktun_nl_install_failed(conn, err);
+		ktun_verdict_fail(conn, ECONNRESET, "installing the keys failed");
 	return err;
 }
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Key installation: TCP_ULP "tls" before our first handshake flight, then
- * our last flight, TLS_TX, TLS_RX, with the owner kept out the whole time;
- * and the cipher -> crypto_info mapping, from the neutral per-direction
- * struct ktun_keys the handshake fills.
+ * Key installation: TCP_ULP "tls", our last flight, TLS_TX, TLS_RX, with the
+ * owner kept out the whole time; and the cipher -> crypto_info mapping,
+ * from the neutral per-direction struct ktun_keys the handshake fills.
  *
  * Two tls facts shape this (see Documentation/design.md):
  *  - tls_build_proto() rebuilds a system-wide table from sk->sk_prot and
@@ -109,98 +108,27 @@ static void ktun_set_socket(struct sock *sk, struct socket *sock)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-static int ktun_ulp(struct sock *sk)
-{
-	return READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
-						  KERNEL_SOCKPTR("tls"), 3);
-}
-
 /*
- * Points sk->sk_socket at a private stand-in whose ops are the plain
- * family ops, for tls to build from and write (see the top); NULL if
- * none could be had.  ktun_standin_end() puts the owner's socket back.
- * A kernel owner may send through sk->sk_socket meanwhile (KCM's
- * kcm_write_msgs() does): the stand-in points back at the sock, so the
- * LSM hooks find it, and SEND_SHUTDOWN refuses the send - with EPIPE,
- * which fails KCM's lower socket, where the gate would have said EAGAIN.
- * No plaintext either way; before install, only parked server children
- * (no owner) take this path (hs_nl.c).
- */
-static struct socket *ktun_standin_begin(struct ktun_conn *conn,
-					 struct socket **owner)
-{
-	struct socket *standin = sock_alloc();
-
-	if (!standin)
-		return NULL;
-	standin->type = SOCK_STREAM;
-	standin->state = SS_CONNECTED;
-	standin->ops = conn->orig_ops;
-	standin->sk = conn->sk;
-	*owner = conn->sk->sk_socket;
-	ktun_set_socket(conn->sk, standin);
-	return standin;
-}
-
-static void ktun_standin_end(struct ktun_conn *conn, struct socket *standin,
-			     struct socket *owner)
-{
-	ktun_set_socket(conn->sk, owner);
-	standin->ops = NULL;	/* nothing to release: the sock is ours */
-	standin->sk = NULL;
-	sock_release(standin);
-}
-
-/*
- * TCP_ULP "tls" alone (TLS_BASE: no keys, TCP's own send and receive,
- * which the relay calls directly), before our first handshake flight
- * goes out.  tls takes only an ESTABLISHED socket, and once the peer has
- * our flight it may finish first - a resumed handshake's client does,
- * and may send its data and its FIN before our keys are in: the ULP must
- * already be there.  Caller holds conn->lock.
- */
-int ktun_install_ulp(struct ktun_conn *conn)
-{
-	struct socket *standin, *owner;
-	int err;
-
-	lockdep_assert_held(&conn->lock);
-	if (conn->ulp)
-		return 0;
-	if (!conn->orig_ops)
-		return -EOPNOTSUPP;
-	standin = ktun_standin_begin(conn, &owner);
-	if (!standin)
-		return -ENOMEM;
-	err = ktun_ulp(conn->sk);
-	ktun_standin_end(conn, standin, owner);
-	if (!err)
-		conn->ulp = true;
-	return err;
-}
-
-/*
- * TCP_ULP "tls" if ktun_install_ulp() did not run, our last handshake
- * flight (@last, already encrypted by the daemon) as raw bytes, then
- * TLS_TX and TLS_RX.  The flight goes before TLS_TX, which with NIC
- * offload (TLS_HW) marks where the records the device encrypts begin.
- * TX before RX: an RX-only window would corrupt reads.  Under TLS_BASE,
- * in between, only the relay can send (the gate and SEND_SHUTDOWN keep
- * the owner out).
+ * TCP_ULP "tls", our last handshake flight (@last, already encrypted by
+ * the daemon) as raw bytes, then TLS_TX and TLS_RX.  The ULP needs
+ * TCP_ESTABLISHED, and the peer, which waits for our Finished, can close
+ * only after the flight; the flight goes before TLS_TX, which with NIC
+ * offload (TLS_HW) marks where the records the device encrypts begin.  TX
+ * before RX: an RX-only window would corrupt reads.  Under TLS_BASE, in
+ * between, only the relay can send (the gate and SEND_SHUTDOWN keep the
+ * owner out).
  */
 static int ktun_tls_setup(struct ktun_conn *conn, struct tls_crypto_info *tx,
 			  struct tls_crypto_info *rx, unsigned int len,
 			  const void *last, size_t last_len)
 {
 	struct sock *sk = conn->sk;
-	int err = 0;
+	int err;
 
-	if (!conn->ulp)
-		err = ktun_ulp(sk);
-	if (!err) {
-		conn->ulp = true;
+	err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
+						 KERNEL_SOCKPTR("tls"), 3);
+	if (!err)
 		err = ktun_relay_write(conn, last, last_len);
-	}
 	if (!err)
 		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_TX,
 							 KERNEL_SOCKPTR(tx), len);
@@ -215,21 +143,30 @@ static int ktun_install_tls(struct ktun_conn *conn, struct tls_crypto_info *tx,
 			    struct tls_crypto_info *rx, unsigned int len,
 			    const void *last, size_t last_len)
 {
+	struct sock *sk = conn->sk;
 	struct socket *standin, *owner;
 	int err;
 
 	lockdep_assert_held(&conn->lock);
 	if (!conn->orig_ops)
 		return -EOPNOTSUPP;
-	ktun_gate_release_established(conn);
-	standin = ktun_standin_begin(conn, &owner);
+	standin = sock_alloc();
 	if (!standin)
 		return -ENOMEM;
+	standin->type = SOCK_STREAM;
+	standin->state = SS_CONNECTED;
+	standin->ops = conn->orig_ops;
+
+	ktun_gate_release_established(conn);
+	owner = sk->sk_socket;
+	ktun_set_socket(sk, standin);
 	err = ktun_tls_setup(conn, tx, rx, len, last, last_len);
 	conn->final_ops = READ_ONCE(standin->ops);
 	if (!err)
 		conn->owner_ops = ktun_record_ops(conn->final_ops);
-	ktun_standin_end(conn, standin, owner);
+	ktun_set_socket(sk, owner);
+	standin->ops = NULL;	/* nothing to release: the sock is ours */
+	sock_release(standin);
 	if (err)
 		return err;
 	ktun_readers_learn(conn->final_ops);

@@ -27,7 +27,7 @@ struct cfg {
 	int lifetime;		/* s a session may be resumed for; 0: never */
 };
 
-#define LIFETIME_DEFAULT	300
+#define LIFETIME_DEFAULT	0	/* off: see ktund(8), TLS */
 #define LIFETIME_MAX		86400
 
 #define NLBUF_MIN	4096
