@@ -27,7 +27,8 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -I$(TOP)/include/uapi -I$(TOP)/userspace/lib
 LDLIBS_MNL := -lmnl
-LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
+# tls.c locks (ktund's workers share one configuration): -pthread
+LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto -pthread
 
 LIB_SRC := userspace/lib/ktnl.c userspace/lib/ktun_msg.c
 KTUN_SRC := $(wildcard userspace/ktun/*.c) $(LIB_SRC) userspace/lib/cli.c

@@ -5,8 +5,11 @@
  * mbedTLS 2.28 exports keys through a callback on the shared config, not
  * per connection; the engine runs each handshake step synchronously, so a
  * thread-local pointer names the handshake the callback belongs to.
+ *
+ * What several threads share, and what protects it, is listed in tls.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,24 +68,42 @@ struct kt_resume {
 	char key[64];
 	bool used;
 	time_t stored;
+	unsigned long gen;		/* which session this is; 0 when unused */
 	mbedtls_ssl_session session;
 };
 
+/*
+ * Set up by one thread (kt_tls_conf_new(), kt_tls_conf_resumption()),
+ * then shared by every thread's handshakes: what they may change is
+ * under a lock, theirs or mbedTLS's.
+ */
 struct kt_tls_conf {
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
+	mbedtls_entropy_context entropy;	/* locks itself */
+	mbedtls_ctr_drbg_context drbg;		/* locks itself */
 	mbedtls_x509_crt ca, cert;
-	mbedtls_pk_context key;
-	/* Built on first use: [server][cipher mask]. */
-	mbedtls_ssl_config *ssl[2][KT_N_MASKS];
-	int suites[KT_N_MASKS][KT_N_SUITES + 1];
+	mbedtls_pk_context key;			/* an RSA key locks itself */
+	int suites[KT_N_MASKS][KT_N_SUITES + 1];	/* per cipher mask, at load */
 	unsigned int lifetime;			/* s; 0: no resumption */
-	bool built;				/* a config exists: too late */
-	mbedtls_ssl_cache_context cache;	/* server */
-	mbedtls_ssl_ticket_context ticket;	/* server */
+	mbedtls_ssl_cache_context cache;	/* server; locks itself */
+	mbedtls_ssl_ticket_context ticket;	/* server; locks itself */
 	bool ticket_ready;
-	struct kt_resume *resume;		/* client, KT_RESUME_SLOTS */
-	unsigned int resume_next;		/* the slot to reuse next */
+	/*
+	 * @lock protects @ssl and @built.  A config is built on first use,
+	 * [server][cipher mask], and only read from then on: handshakes
+	 * keep a pointer to it past the lock.
+	 */
+	pthread_mutex_t lock;
+	mbedtls_ssl_config *ssl[2][KT_N_MASKS];
+	bool built;				/* a config exists: too late */
+	/*
+	 * @resume_lock protects the slots of @resume (client,
+	 * KT_RESUME_SLOTS, allocated at set-up), @resume_next (the slot to
+	 * reuse next) and @resume_gen (the last session's generation).
+	 */
+	pthread_mutex_t resume_lock;
+	struct kt_resume *resume;
+	unsigned int resume_next;
+	unsigned long resume_gen;
 };
 
 struct kt_hs {
@@ -94,7 +115,8 @@ struct kt_hs {
 	size_t in_len, in_off;
 	struct kt_buf *out;
 	bool done, failed, have_keys, ems, resumed;
-	struct kt_resume *slot;		/* client: the session offered */
+	struct kt_resume *slot;		/* client: the session offered, */
+	unsigned long slot_gen;		/* while the slot still holds it */
 	char resume_key[64];
 	unsigned char kb[2 * 32 + 2 * 12];	/* client/server key, iv */
 	unsigned int key_len, iv_len;
@@ -185,6 +207,17 @@ static int kt_load(struct kt_tls_conf *c, const char *ca, const char *cert,
 	return 0;
 }
 
+/* Each cipher mask's suites, 0-terminated (the calloc'd row ends in 0). */
+static void kt_suites_fill(struct kt_tls_conf *c)
+{
+	unsigned int mask, i, n;
+
+	for (mask = 0; mask < KT_N_MASKS; mask++)
+		for (i = n = 0; i < KT_N_SUITES; i++)
+			if (kt_suites[i].cipher & mask)
+				c->suites[mask][n++] = kt_suites[i].id;
+}
+
 struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
 				    const char *key_file, char *err, size_t errlen)
 {
@@ -201,6 +234,9 @@ struct kt_tls_conf *kt_tls_conf_new(const char *ca_file, const char *cert_file,
 	mbedtls_pk_init(&c->key);
 	mbedtls_ssl_cache_init(&c->cache);
 	mbedtls_ssl_ticket_init(&c->ticket);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->resume_lock, NULL);
+	kt_suites_fill(c);
 	if (kt_load(c, ca_file, cert_file, key_file, err, errlen)) {
 		kt_tls_conf_free(c);
 		return NULL;
@@ -233,6 +269,8 @@ void kt_tls_conf_free(struct kt_tls_conf *c)
 	mbedtls_x509_crt_free(&c->ca);
 	mbedtls_ctr_drbg_free(&c->drbg);
 	mbedtls_entropy_free(&c->entropy);
+	pthread_mutex_destroy(&c->resume_lock);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -355,30 +393,68 @@ static int kt_ticket_parse(void *ticket, mbedtls_ssl_session *s,
 	return ret;
 }
 
+/*
+ * The client's sessions, one slot per server (kt_hs_params.resume_key).
+ * Handshakes on several threads find, store and forget them, all under
+ * resume_lock; mbedTLS copies a session into a handshake and out of it,
+ * so no handshake points into a slot's session once the lock is dropped.
+ * It keeps only which session it offered: the slot and its generation,
+ * to forget that session if the handshake fails, but not a newer one
+ * another handshake stored there meanwhile.
+ */
+
 /* Drops a remembered session: its master secret is wiped. */
 static void kt_resume_forget(struct kt_resume *r)
 {
 	mbedtls_ssl_session_free(&r->session);
 	mbedtls_ssl_session_init(&r->session);
 	r->used = false;
+	r->gen = 0;
 }
 
-/* Remembers @hs's session under its key, in its old slot or the next one. */
+/* The slot holding @key's session, fresh or not, or NULL. */
+static struct kt_resume *kt_resume_lookup(struct kt_tls_conf *c, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < KT_RESUME_SLOTS; i++)
+		if (c->resume[i].used && !strcmp(c->resume[i].key, key))
+			return &c->resume[i];
+	return NULL;
+}
+
+/* Remembers @hs's session under its key: in the key's slot or the next one. */
 static void kt_resume_store(struct kt_hs *hs)
 {
 	struct kt_tls_conf *c = hs->conf;
-	struct kt_resume *r = hs->slot;
+	struct kt_resume *r;
 
+	pthread_mutex_lock(&c->resume_lock);
+	r = kt_resume_lookup(c, hs->resume_key);
 	if (!r) {
 		r = &c->resume[c->resume_next];
 		c->resume_next = (c->resume_next + 1) % KT_RESUME_SLOTS;
 	}
 	kt_resume_forget(r);
-	if (mbedtls_ssl_get_session(&hs->ssl, &r->session))
-		return;
-	snprintf(r->key, sizeof(r->key), "%s", hs->resume_key);
-	r->stored = time(NULL);
-	r->used = true;
+	if (!mbedtls_ssl_get_session(&hs->ssl, &r->session)) {
+		snprintf(r->key, sizeof(r->key), "%s", hs->resume_key);
+		r->stored = time(NULL);
+		r->used = true;
+		r->gen = ++c->resume_gen;
+	}
+	pthread_mutex_unlock(&c->resume_lock);
+}
+
+/* @hs failed: the session it offered may be why; not again. */
+static void kt_resume_drop(struct kt_hs *hs)
+{
+	struct kt_tls_conf *c = hs->conf;
+
+	pthread_mutex_lock(&c->resume_lock);
+	if (hs->slot->gen == hs->slot_gen)
+		kt_resume_forget(hs->slot);
+	pthread_mutex_unlock(&c->resume_lock);
+	hs->slot = NULL;
 }
 
 int kt_tls_conf_resumption(struct kt_tls_conf *c, unsigned int lifetime,
@@ -414,22 +490,30 @@ int kt_tls_conf_resumption(struct kt_tls_conf *c, unsigned int lifetime,
 	return 0;
 }
 
-/* The session remembered for @key, if it is still fresh. */
-static struct kt_resume *kt_resume_find(struct kt_tls_conf *c, const char *key)
+/*
+ * Offers @hs the session remembered for its key, if it is still fresh
+ * and the server it was made with would be accepted now; one that is not,
+ * or that mbedTLS will not take, is forgotten.
+ */
+static void kt_resume_offer(struct kt_hs *hs)
 {
-	unsigned int i;
+	struct kt_tls_conf *c = hs->conf;
+	struct kt_resume *r;
 
-	for (i = 0; i < KT_RESUME_SLOTS; i++) {
-		struct kt_resume *r = &c->resume[i];
-
-		if (!r->used || strcmp(r->key, key))
-			continue;
-		if (time(NULL) - r->stored < (time_t)c->lifetime)
-			return r;
+	pthread_mutex_lock(&c->resume_lock);
+	r = kt_resume_lookup(c, hs->resume_key);
+	if (r && (time(NULL) - r->stored >= (time_t)c->lifetime ||
+		  !kt_session_ok(hs, &r->session) ||
+		  mbedtls_ssl_set_session(&hs->ssl, &r->session))) {
 		kt_resume_forget(r);
-		return NULL;
+		r = NULL;
 	}
-	return NULL;
+	if (r) {
+		hs->slot = r;
+		hs->slot_gen = r->gen;
+	}
+	pthread_mutex_unlock(&c->resume_lock);
+	hs->peer[0] = '\0';	/* kt_session_ok() wrote it */
 }
 
 /*
@@ -449,13 +533,7 @@ static const int kt_sig_hashes[] = {
 static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
 			 bool server, unsigned int mask)
 {
-	int ret, n = 0;
-	unsigned int i;
-
-	for (i = 0; i < KT_N_SUITES; i++)
-		if (kt_suites[i].cipher & mask)
-			c->suites[mask][n++] = kt_suites[i].id;
-	c->suites[mask][n] = 0;
+	int ret;
 
 	ret = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER :
 					  MBEDTLS_SSL_IS_CLIENT,
@@ -497,24 +575,35 @@ static int kt_conf_setup(struct kt_tls_conf *c, mbedtls_ssl_config *conf,
 	return mbedtls_ssl_conf_own_cert(conf, &c->cert, &c->key);
 }
 
+static mbedtls_ssl_config *kt_conf_build(struct kt_tls_conf *c, bool server,
+					 unsigned int mask)
+{
+	mbedtls_ssl_config *conf = calloc(1, sizeof(*conf));
+
+	if (!conf)
+		return NULL;
+	mbedtls_ssl_config_init(conf);
+	if (kt_conf_setup(c, conf, server, mask)) {
+		mbedtls_ssl_config_free(conf);
+		free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/* The config for @server and @mask, built by the first handshake needing it. */
 static mbedtls_ssl_config *kt_conf_get(struct kt_tls_conf *c, bool server,
 				       unsigned int mask)
 {
-	mbedtls_ssl_config **slot = &c->ssl[server][mask];
+	mbedtls_ssl_config *conf;
 
-	if (*slot)
-		return *slot;
+	pthread_mutex_lock(&c->lock);
 	c->built = true;
-	*slot = calloc(1, sizeof(**slot));
-	if (!*slot)
-		return NULL;
-	mbedtls_ssl_config_init(*slot);
-	if (kt_conf_setup(c, *slot, server, mask)) {
-		mbedtls_ssl_config_free(*slot);
-		free(*slot);
-		*slot = NULL;
-	}
-	return *slot;
+	conf = c->ssl[server][mask];
+	if (!conf)
+		conf = c->ssl[server][mask] = kt_conf_build(c, server, mask);
+	pthread_mutex_unlock(&c->lock);
+	return conf;
 }
 
 static int kt_bio_send(void *ctx, const unsigned char *buf, size_t len)
@@ -633,17 +722,7 @@ struct kt_hs *kt_hs_new(struct kt_tls_conf *c, const struct kt_hs_params *p,
 	mbedtls_ssl_set_verify(&hs->ssl, kt_verify, hs);
 	if (!p->server && p->resume_key && c->lifetime) {
 		snprintf(hs->resume_key, sizeof(hs->resume_key), "%s", p->resume_key);
-		hs->slot = kt_resume_find(c, hs->resume_key);
-		/*
-		 * Offered only if the server it was made with would be
-		 * accepted now; one mbedTLS will not take is not offered.
-		 */
-		if (hs->slot && (!kt_session_ok(hs, &hs->slot->session) ||
-				 mbedtls_ssl_set_session(&hs->ssl, &hs->slot->session))) {
-			kt_resume_forget(hs->slot);
-			hs->slot = NULL;
-		}
-		hs->peer[0] = '\0';	/* kt_session_ok() wrote it */
+		kt_resume_offer(hs);
 	}
 	return hs;
 }
@@ -663,8 +742,8 @@ static int kt_fail(struct kt_hs *hs, const char *what, int ret)
 	uint32_t vr;
 
 	hs->failed = true;
-	if (hs->slot)	/* the session offered may be why: not again */
-		kt_resume_forget(hs->slot);
+	if (hs->slot)
+		kt_resume_drop(hs);
 	if (hs->error[0])
 		return -1;	/* the verify callback said it better */
 	vr = mbedtls_ssl_get_verify_result(&hs->ssl);

@@ -15,6 +15,33 @@
  * come before ChangeCipherSpec, so still nothing follows the keys into
  * kTLS; a resumed peer is checked as a new one is, from the certificate
  * its session kept.
+ *
+ * Threads.  kt_tls_conf_new(), kt_tls_conf_resumption() and
+ * kt_tls_conf_free() run alone: before the first handshake, and once
+ * every handshake of the configuration is freed.  In between, any
+ * number of threads may call kt_hs_new() on one configuration at once,
+ * and run different handshakes at once; the calls on one handshake
+ * (kt_hs_step() to kt_hs_free()) must not overlap, but may move from
+ * thread to thread (ktund keeps each on one worker).  kt_record_len(),
+ * kt_buf_free() and kt_keys_wipe() touch only their arguments.  What the
+ * handshakes of one configuration share is protected so:
+ *  - its mbedtls_ssl_configs, built on first use: the configuration's
+ *    lock; once built they are only read (mbedTLS keeps a const pointer);
+ *  - the client's remembered sessions (resumption): its resume_lock; a
+ *    handshake gets a copy of the session it offers, never the slot;
+ *  - the random generator, the entropy pool, the server's session cache
+ *    and ticket keys (rotated as they are used), and RSA keys' blinding:
+ *    mbedTLS's own mutexes (MBEDTLS_THREADING_C with
+ *    MBEDTLS_THREADING_PTHREAD in Debian's build; each object initialises
+ *    its mutex, nothing global needs setting up);
+ *  - our EC key and the CAs': only read.  mbedTLS keeps a table of
+ *    multiples in an EC group once it has multiplied its generator, but
+ *    the pk layer signs and verifies with a parsed key (MBEDTLS_PK_ECKEY)
+ *    on a copy of it (eckey_sign_wrap(), eckey_verify_wrap()), so the
+ *    shared groups never get one;
+ *  - the certificates, the key, the suite lists, the lifetime: written
+ *    at set-up only;
+ *  - the handshake the key export callback belongs to: a thread-local.
  */
 #ifndef KTUND_TLS_H
 #define KTUND_TLS_H

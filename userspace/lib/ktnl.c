@@ -141,7 +141,8 @@ struct nlmsghdr *ktnl_req(struct ktnl *k, void *buf, uint8_t cmd, uint16_t flags
 
 	nlh->nlmsg_type = k->family_id;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++k->seq;
+	/* Atomic: ktund's workers start requests on one socket at once. */
+	nlh->nlmsg_seq = __atomic_add_fetch(&k->seq, 1, __ATOMIC_RELAXED);
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = 1;

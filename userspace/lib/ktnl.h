@@ -40,11 +40,15 @@ void ktnl_close(struct ktnl *k);
  */
 int ktnl_subscribe(struct ktnl *k, const char *group);
 
-/* Starts a request in @buf (MNL_SOCKET_BUFFER_SIZE bytes at least). */
+/* Starts a request in @buf (MNL_SOCKET_BUFFER_SIZE bytes at least).
+ * Threads may start requests on one @k at once (the sequence number is
+ * taken atomically) and send them with mnl_socket_sendto().
+ */
 struct nlmsghdr *ktnl_req(struct ktnl *k, void *buf, uint8_t cmd, uint16_t flags);
 
 /* Sends @nlh and runs @cb on every reply until the ACK or the end of the
  * dump.  Returns 0 or a negative errno; k->errmsg holds the kernel's text.
+ * One thread at a time per @k: it reads the replies and writes errmsg.
  */
 int ktnl_talk(struct ktnl *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
