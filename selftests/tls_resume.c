@@ -5,12 +5,14 @@
  * certificates.  A second handshake resumes the first; a session is not
  * resumed for a peer the current identities no longer accept - neither
  * offered by the client nor taken by the server - and the full handshake
- * that runs instead fails as a new one would; resumption off means every
- * handshake is full.
+ * that runs instead fails as a new one would; nor with a cipher one end
+ * no longer allows (a full handshake runs, and succeeds); resumption off
+ * means every handshake is full.
  *   tls_resume PKI-DIR      (scripts/mkpki.sh makes it)
  */
 #include <stdio.h>
 #include <string.h>
+#include <linux/ktun.h>
 
 #include "kselftest_harness.h"
 #include "tls_pair.h"
@@ -60,12 +62,16 @@ FIXTURE_TEARDOWN(pair)
 	kt_tls_conf_free(self->b);
 }
 
-/* One handshake: the client accepts @server_ids, the server @client_ids. */
-static int handshake(FIXTURE_DATA(pair) *self, const char *const *server_ids,
-		     const char *const *client_ids)
+/*
+ * One handshake: the client accepts @server_ids and ciphers @cmask, the
+ * server @client_ids and @smask (0: all).
+ */
+static int handshake_ciphers(FIXTURE_DATA(pair) *self, const char *const *server_ids,
+			     const char *const *client_ids, uint32_t cmask,
+			     uint32_t smask)
 {
-	struct kt_hs_params cp = { false, server_ids, 1, 0, "10.0.0.2:7000" };
-	struct kt_hs_params sp = { true, client_ids, 1, 0, NULL };
+	struct kt_hs_params cp = { false, server_ids, 1, cmask, "10.0.0.2:7000" };
+	struct kt_hs_params sp = { true, client_ids, 1, smask, NULL };
 	struct kt_hs *c, *s;
 	unsigned int records = 0;
 	char err[256];
@@ -83,6 +89,12 @@ static int handshake(FIXTURE_DATA(pair) *self, const char *const *server_ids,
 	kt_hs_free(c);
 	kt_hs_free(s);
 	return ret;
+}
+
+static int handshake(FIXTURE_DATA(pair) *self, const char *const *server_ids,
+		     const char *const *client_ids)
+{
+	return handshake_ciphers(self, server_ids, client_ids, 0, 0);
 }
 
 TEST_F(pair, second_handshake_resumes)
@@ -122,6 +134,30 @@ TEST_F(pair, server_does_not_resume_a_peer_it_no_longer_accepts)
 	EXPECT_EQ(-1, handshake(self, b_uri, other));
 	EXPECT_STREQ("peer certificate carries none of the accepted identities",
 		     self->error[1]);
+}
+
+/* The client's policy no longer allows the session's cipher: not offered. */
+TEST_F(pair, client_does_not_offer_a_session_of_a_cipher_no_longer_allowed)
+{
+	ASSERT_EQ(0, handshake_ciphers(self, b_uri, a_uri, KTUN_CIPHER_AES_128_GCM, 0));
+	ASSERT_EQ(0, handshake_ciphers(self, b_uri, a_uri,
+				       KTUN_CIPHER_CHACHA20_POLY1305, 0));
+	EXPECT_FALSE(self->resumed[0]);
+	EXPECT_FALSE(self->resumed[1]);
+}
+
+/* The server's no longer allows it: not taken; the full handshake runs. */
+TEST_F(pair, server_does_not_resume_a_session_of_a_cipher_no_longer_allowed)
+{
+	ASSERT_EQ(0, handshake_ciphers(self, b_uri, a_uri, 0, KTUN_CIPHER_AES_128_GCM));
+	ASSERT_EQ(0, handshake_ciphers(self, b_uri, a_uri, 0,
+				       KTUN_CIPHER_CHACHA20_POLY1305));
+	EXPECT_FALSE(self->resumed[0]);
+	EXPECT_FALSE(self->resumed[1]);
+	/* and the new session resumes */
+	ASSERT_EQ(0, handshake_ciphers(self, b_uri, a_uri, 0,
+				       KTUN_CIPHER_CHACHA20_POLY1305));
+	EXPECT_TRUE(self->resumed[0]);
 }
 
 TEST(lifetime_zero_never_resumes)

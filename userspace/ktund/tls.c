@@ -111,6 +111,7 @@ struct kt_hs {
 	struct kt_tls_conf *conf;
 	char **idents;
 	unsigned int n_idents;
+	unsigned int mask;		/* KTUN_CIPHER_* allowed */
 	const uint8_t *in;		/* the record being fed */
 	size_t in_len, in_off;
 	struct kt_buf *out;
@@ -356,15 +357,35 @@ static bool kt_peer_ok(struct kt_hs *hs, const mbedtls_x509_crt *crt)
 	return false;
 }
 
+/* Is @suite (an mbedTLS id) one of ours with a cipher in @mask? */
+static bool kt_suite_allowed(int suite, unsigned int mask)
+{
+	unsigned int i;
+
+	for (i = 0; i < KT_N_SUITES; i++)
+		if (kt_suites[i].id == suite)
+			return kt_suites[i].cipher & mask;
+	return false;
+}
+
 /*
  * May @s be resumed with the peer @hs accepts now?  Its certificate must
- * be valid now and carry an accepted identity, as a new one would.
+ * be valid now and carry an accepted identity, as a new one would, and
+ * its suite have a cipher @hs allows.  mbedTLS checks neither: a client
+ * offers any session, and a server taking a ticket answers with the suite
+ * it picks from its list now, not the session's, while the client, seeing
+ * another suite than its session's, expects a full handshake - the two
+ * disagree and the handshake fails (then the client forgets the session).
+ * So a policy's narrowed cipher list costs a full handshake, not a failed
+ * one; a widened one can still fail once, if the server now prefers
+ * another suite.
  */
 static bool kt_session_ok(struct kt_hs *hs, const mbedtls_ssl_session *s)
 {
 	const mbedtls_x509_crt *crt = s->peer_cert;
 
-	return crt && !mbedtls_x509_time_is_past(&crt->valid_to) &&
+	return crt && kt_suite_allowed(s->ciphersuite, hs->mask) &&
+	       !mbedtls_x509_time_is_past(&crt->valid_to) &&
 #if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
 	       s->mfl_code == MBEDTLS_SSL_MAX_FRAG_LEN_NONE &&
 #endif
@@ -704,6 +725,7 @@ struct kt_hs *kt_hs_new(struct kt_tls_conf *c, const struct kt_hs_params *p,
 		return NULL;
 	}
 	hs->conf = c;
+	hs->mask = mask;
 	for (i = 0; i < p->n_idents; i++) {
 		hs->idents[i] = strdup(p->idents[i]);
 		if (!hs->idents[i])
