@@ -56,7 +56,7 @@ KTUND_SRC := $(wildcard userspace/ktund/*.c) $(LIB_SRC)
 KTUND_HDR := $(wildcard userspace/ktund/*.h) $(KTUN_HDR)
 
 userspace/ktund/ktund: $(KTUND_SRC) $(KTUND_HDR)
-	$(CC) $(CFLAGS) -o $@ $(KTUND_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
+	$(CC) $(CFLAGS) -pthread -o $@ $(KTUND_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
 userspace/ktun/ktun: $(KTUN_SRC) $(KTUN_HDR)
 	$(CC) $(CFLAGS) -o $@ $(KTUN_SRC) $(LDLIBS_MNL)
@@ -80,6 +80,20 @@ $(BUILD)/host/msg_codec: selftests/msg_codec.c $(LIB_SRC) $(KTUN_HDR)
 $(BUILD)/host/tls_resume: selftests/tls_resume.c selftests/tls_pair.h $(KTUND_TLS) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
+
+# ktund's worker pool (dispatch, order, resync, sweep, shutdown), with
+# stand-ins for nl.c and main.c.  The -tsan build runs it under
+# ThreadSanitizer.
+KTUND_POOL := userspace/ktund/worker.c userspace/ktund/hs.c userspace/ktund/tls.c
+TSAN_CFLAGS := -O1 -g -fsanitize=thread
+
+$(BUILD)/host/workers: selftests/workers.c $(KTUND_POOL) $(KTUND_HDR) $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -pthread -o $@ $< $(KTUND_POOL) $(LIB_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
+
+$(BUILD)/host/workers-tsan: selftests/workers.c $(KTUND_POOL) $(KTUND_HDR) $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) $(TSAN_CFLAGS) -o $@ $< $(KTUND_POOL) $(LIB_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
 # The engine's handshake cost, in memory (bench/hs_engine.c).
 $(BUILD)/bench/hs_engine: bench/hs_engine.c selftests/tls_pair.h $(KTUND_TLS)

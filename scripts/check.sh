@@ -80,6 +80,13 @@ static_checks() {
 	else
 		result fail "static: TLS engine resumes sessions, only for accepted peers (selftests/tls_resume.c)" "$build/resume.out"
 	fi
+	# ... ktund's workers, under ThreadSanitizer: a race fails the test.
+	if make -s -C "$top" KDIR="$kdir" "$build/host/workers-tsan" >"$build/workers.out" 2>&1 &&
+	   "$build/host/workers-tsan" >>"$build/workers.out" 2>&1; then
+		result ok "static: ktund's workers: one per handshake, in order; resync, sweep, stop (selftests/workers.c, TSan)"
+	else
+		result fail "static: ktund's workers: one per handshake, in order; resync, sweep, stop (selftests/workers.c, TSan)" "$build/workers.out"
+	fi
 
 	# 6. The module's layering: no two files call each other (but one
 	# documented pair).

@@ -3,7 +3,7 @@
 #
 # ktund's start-up, as an operator meets it: help, bad options, a
 # settings file, unreadable or mismatched keys, the module missing, and a
-# second daemon in a namespace that already has one.
+# second daemon in a namespace that already has one; the worker count.
 . "$(dirname "$0")/lib.sh"
 fresh_netns "$@"
 PKI=/selftests/pki
@@ -25,12 +25,23 @@ expect 1 "cannot read missing.conf" "a named settings file must exist" ktund -c 
 printf 'netlink-buffer 4k\n' >nlbuf.conf
 expect 1 "nlbuf.conf:1: netlink-buffer must be a byte count from 4096 to 1073741824" \
 	"a bad netlink-buffer is named, with its range" ktund -c nlbuf.conf
+expect 2 "--workers must be a number from 1 to 64" "--workers 0 is a usage error" \
+	ktund --workers 0 $args
+expect 2 "--workers must be a number from 1 to 64" "--workers 65 is a usage error" \
+	ktund --workers 65 $args
+printf 'workers many\n' >workers.conf
+expect 1 "workers.conf:1: workers must be a number from 1 to 64" \
+	"a bad workers setting is named, with its range" ktund -c workers.conf
 
 # A good settings file: the daemon registers; a second one is refused.
-printf 'ca %s/ca.crt\ncert %s/a-ec.crt\n# comment\nkey %s/a-ec.key\n' $PKI $PKI $PKI >good.conf
+printf 'ca %s/ca.crt\ncert %s/a-ec.crt\n# comment\nkey %s/a-ec.key\nworkers 3\n' \
+	$PKI $PKI $PKI >good.conf
 ktund -c good.conf 2>first.log &
 first=$!
 check "a settings file is enough to start" wait_for 5 grep -q registered first.log
+check "the start-up line says how many workers run" grep -q "registered; .*; 3 workers$" first.log
+same "one thread receives, three run handshakes" 4 \
+	"$(ls /proc/$first/task 2>/dev/null | wc -l)"
 expect 1 "cannot register: .*already" "a second daemon in the namespace is refused" \
 	timeout 10 ktund $args
 kill $first

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ktund.h"
 
@@ -47,6 +48,33 @@ static int lifetime_parse(const char *val, const char *where, int lineno)
 	return n;
 }
 
+/* Worker threads: 1 to WORKERS_MAX. */
+static unsigned int workers_parse(const char *val, const char *where, int lineno)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || end == val || *end || n < 1 || n > WORKERS_MAX) {
+		if (lineno)
+			say("%s:%d: workers must be a number from 1 to %d",
+			    where, lineno, WORKERS_MAX);
+		else
+			say("%s must be a number from 1 to %d", where, WORKERS_MAX);
+		exit(lineno ? 1 : 2);
+	}
+	return n;
+}
+
+/* One worker per CPU online, at most WORKERS_MAX. */
+static unsigned int workers_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : n;
+}
+
 static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
 {
 	char *key = strtok(line, " \t\r\n"), *val = strtok(NULL, " \t\r\n");
@@ -67,6 +95,8 @@ static void cfg_line(struct cfg *c, char *line, const char *file, int lineno)
 		c->nlbuf = nlbuf_parse(val, file, lineno);
 	else if (!strcmp(key, "session-lifetime"))
 		c->lifetime = lifetime_parse(val, file, lineno);
+	else if (!strcmp(key, "workers"))
+		c->workers = workers_parse(val, file, lineno);
 	else {
 		say("%s:%d: unknown setting \"%s\"", file, lineno, key);
 		exit(1);
@@ -93,7 +123,7 @@ static void cfg_file(struct cfg *c, const char *file, bool must)
 
 static const char usage[] =
 "Usage: ktund [-c FILE] [--ca FILE] [--cert FILE] [--key FILE]\n"
-"             [--session-lifetime SECONDS] [-v]\n"
+"             [--session-lifetime SECONDS] [--workers N] [-v]\n"
 "Runs the TLS handshakes of the ktun module in this network namespace.\n"
 "  -c, --config FILE  settings file (default /etc/ktun/ktund.conf if present)\n"
 "      --ca FILE      CA bundle peers must chain to (default /etc/ktun/ca.crt)\n"
@@ -102,12 +132,14 @@ static const char usage[] =
 "      --session-lifetime SECONDS\n"
 "                     how long a TLS session may be resumed (default 0,\n"
 "                     off: every handshake is a full one)\n"
+"      --workers N    threads running handshakes, 1 to 64 (default: one\n"
+"                     per CPU online)\n"
 "  -v, --verbose      more logging\n"
 "  -h, --help, -V, --version\n"
 "The settings file holds lines \"ca FILE\", \"cert FILE\", \"key FILE\",\n"
-"\"session-lifetime SECONDS\" and \"netlink-buffer BYTES\" (the module's\n"
-"messages that may wait, default 4194304); options override it.  Logs go to standard error, one line per\n"
-"handshake.\n";
+"\"session-lifetime SECONDS\", \"workers N\" and \"netlink-buffer BYTES\"\n"
+"(the module's messages that may wait, default 4194304); options override\n"
+"it.  Logs go to standard error, one line per handshake.\n";
 
 int cfg_read(struct cfg *c, int argc, char **argv)
 {
@@ -117,18 +149,19 @@ int cfg_read(struct cfg *c, int argc, char **argv)
 		{ "cert", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "session-lifetime", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	char ca[256] = "", cert[256] = "", key[256] = "";
-	const char *config = NULL, *lifetime = NULL;
+	const char *config = NULL, *lifetime = NULL, *workers = NULL;
 	int o;
 
 	*c = (struct cfg){ .ca = "/etc/ktun/ca.crt", .cert = "/etc/ktun/host.crt",
 			   .key = "/etc/ktun/host.key", .nlbuf = 4 << 20,
-			   .lifetime = LIFETIME_DEFAULT };
+			   .lifetime = LIFETIME_DEFAULT, .workers = workers_default() };
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config = optarg; break;
@@ -136,6 +169,7 @@ int cfg_read(struct cfg *c, int argc, char **argv)
 		case 'e': snprintf(cert, sizeof(cert), "%s", optarg); break;
 		case 'k': snprintf(key, sizeof(key), "%s", optarg); break;
 		case 'l': lifetime = optarg; break;
+		case 'w': workers = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ktund %s\n", KTUND_VERSION); return 0;
@@ -155,5 +189,7 @@ int cfg_read(struct cfg *c, int argc, char **argv)
 		memcpy(c->key, key, sizeof(key));
 	if (lifetime)
 		c->lifetime = lifetime_parse(lifetime, "--session-lifetime", 0);
+	if (workers)
+		c->workers = workers_parse(workers, "--workers", 0);
 	return -1;
 }

@@ -6,29 +6,45 @@
  * handshake the module relays: hs-start opens a TLS engine (tls.c), each
  * hs-record feeds it one record, and the engine's output goes back as
  * hs-data, or with the keys as hs-done, or as hs-fail.  The daemon never
- * touches a connection.  One event loop; a step takes microseconds to a
- * few milliseconds (the ECDHE and signature work), so hundreds of
+ * touches a connection.  One thread receives; a step takes microseconds
+ * to a few milliseconds (the ECDHE and signature work), so the steps run
+ * on workers, one per CPU by default (worker.c), and hundreds of
  * handshakes can be in flight.
  *
  * This file starts it: settings (config.c), the TLS configuration,
- * registration and the loop (nl.c), and the log.
+ * registration and the loop (nl.c), the workers, and the log.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ktund.h"
 
 volatile sig_atomic_t stop;
 
+/*
+ * One write() per line, so that the workers' lines never interleave
+ * (nor, up to PIPE_BUF, another writer's to the same pipe); a longer
+ * line is cut.
+ */
 void say(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	fputs("ktund: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	n = vsnprintf(line + 7, sizeof(line) - 8, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 9)
+		n = sizeof(line) - 9;
+	memcpy(line, "ktund: ", 7);
+	line[7 + n] = '\n';
+	if (write(STDERR_FILENO, line, 7 + n + 1) < 0)
+		return;		/* nowhere to say it */
 }
 
 static void on_signal(int sig)
@@ -63,11 +79,21 @@ int main(int argc, char **argv)
 	}
 	if (nl_register(c.nlbuf))
 		return 1;
-	/* No SA_RESTART: the blocking recv() must return to see @stop. */
+	/* No SA_RESTART: poll() must return to see @stop. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
-	say("registered; certificate %s, CA %s", c.cert, c.ca);
+	if (workers_start(c.workers)) {
+		nl_close();
+		kt_tls_conf_free(tls_conf);
+		return 1;
+	}
+	say("registered; certificate %s, CA %s; %u worker%s", c.cert, c.ca,
+	    c.workers, c.workers == 1 ? "" : "s");
 	ret = run();
+	workers_stop();		/* joined: no engine is in use, none is left */
+	if (!ret)
+		say("exiting: %lu handshakes ok, %lu failed", atomic_load(&n_ok),
+		    atomic_load(&n_failed));
 	nl_close();
 	kt_tls_conf_free(tls_conf);
 	return ret;

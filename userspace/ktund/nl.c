@@ -4,7 +4,12 @@
  * messages both ways (hs-start opens a TLS engine, each hs-record feeds
  * it one record, hs-abort forgets it; the engine's output goes back as
  * hs-data, hs-done with the keys, or hs-fail), the resync after a lost
- * message, and the event loop.
+ * message, and the receive loop.
+ *
+ * The main thread receives (run(), resync()) and hands every hs-*
+ * message to a worker (worker.c); the workers handle them (nl_handle())
+ * and send their answers themselves, on the same socket: a netlink send
+ * is one whole message, and ktnl_req() takes sequence numbers atomically.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +30,7 @@
 static struct ktnl nl;
 struct kt_tls_conf *tls_conf;
 
-/* Sends a request on the registered socket; answers come to the loop. */
+/* Sends a request on the registered socket; errors come to the loop. */
 static void send_req(struct nlmsghdr *nlh)
 {
 	nlh->nlmsg_flags = NLM_F_REQUEST;	/* errors still come back */
@@ -59,7 +64,7 @@ static void send_fail(struct hs *h, const struct kt_buf *out, const char *why)
 
 	ktun_hs_put(nlh, &m);
 	send_req(nlh);
-	n_failed++;
+	n_failed++;	/* atomic */
 	say("%s: failed after %.1f ms: %s", h->desc, ms_since(&h->start), why);
 }
 
@@ -101,14 +106,14 @@ static void send_done(struct hs *h, const struct kt_buf *out)
 	kt_keys_wipe(&k);
 	send_req(nlh);
 	mbedtls_platform_zeroize(buf, sizeof(buf));
-	n_ok++;
+	n_ok++;		/* atomic */
 	say("%s: ok after %.1f ms: peer %s, %s%s", h->desc, ms_since(&h->start),
 	    kt_hs_peer_identity(h->tls), kt_hs_cipher_name(h->tls),
 	    kt_hs_resumed(h->tls) ? ", resumed" : "");
 }
 
 /* Runs one engine step and answers the module. */
-static void step(struct hs *h, const uint8_t *rec, size_t len)
+static void step(struct hs_table *t, struct hs *h, const uint8_t *rec, size_t len)
 {
 	struct kt_buf out = {};
 	int ret = kt_hs_step(h->tls, rec, len, &out);
@@ -123,7 +128,7 @@ static void step(struct hs *h, const uint8_t *rec, size_t len)
 	else
 		send_fail(h, &out, kt_hs_error(h->tls));
 	kt_buf_free(&out);
-	hs_end(h);
+	hs_end(t, h);
 }
 
 static void addr_port(const void *a, size_t alen, uint16_t port, char *out, size_t len)
@@ -141,7 +146,7 @@ static void addr_port(const void *a, size_t alen, uint16_t port, char *out, size
  * size) is ignored whole: only the kernel sends these, and the module's
  * deadline ends a handshake the daemon never heard of.
  */
-static void on_start(const struct nlmsghdr *nlh)
+static void on_start(struct hs_table *t, const struct nlmsghdr *nlh)
 {
 	char err[256], local[64], remote[64];
 	const char *idents[KTUN_MAX_IDENTS];
@@ -153,7 +158,7 @@ static void on_start(const struct nlmsghdr *nlh)
 
 	if (ktun_hs_parse(nlh, &m) ||
 	    !(m.has & KTUN_HAS(KTUN_A_HS_ID)) || !(m.has & KTUN_HAS(KTUN_A_HS_ROLE)) ||
-	    hs_find(m.id))
+	    hs_find(t, m.id))
 		return;
 	for (p.n_idents = 0; p.n_idents < m.n_idents; p.n_idents++) {
 		const struct ktun_ident *id = &m.idents[p.n_idents];
@@ -162,7 +167,7 @@ static void on_start(const struct nlmsghdr *nlh)
 			 id->type == KTUN_A_HS_PEER_URI ? "uri" : "dns", id->name);
 		idents[p.n_idents] = idbuf[p.n_idents];
 	}
-	h = hs_new(m.id);
+	h = hs_new(t, m.id);
 	if (!h)
 		return;
 	p.server = m.role == KTUN_ROLE_SERVER;
@@ -175,24 +180,24 @@ static void on_start(const struct nlmsghdr *nlh)
 		 m.policy_id);
 	if (verbose)
 		say("%s: started", h->desc);
-	if (n_hs > HS_MAX) {
+	if (t->n > t->max) {
 		send_fail(h, &none, "too many handshakes in the daemon");
-		hs_end(h);
+		hs_end(t, h);
 		return;
 	}
 	h->tls = kt_hs_new(tls_conf, &p, err, sizeof(err));
 	if (!h->tls) {
 		send_fail(h, &none, err);
-		hs_end(h);
+		hs_end(t, h);
 		return;
 	}
 	if (p.server)
 		send_data(h->id, &none, true);	/* waiting for ClientHello */
 	else
-		step(h, NULL, 0);
+		step(t, h, NULL, 0);
 }
 
-static void on_record(const struct nlmsghdr *nlh)
+static void on_record(struct hs_table *t, const struct nlmsghdr *nlh)
 {
 	struct ktun_hs m;
 	struct hs *h;
@@ -200,41 +205,50 @@ static void on_record(const struct nlmsghdr *nlh)
 	if (ktun_hs_parse(nlh, &m) || !(m.has & KTUN_HAS(KTUN_A_HS_ID)) ||
 	    !(m.has & KTUN_HAS(KTUN_A_HS_RECORD)))
 		return;
-	h = hs_find(m.id);
+	h = hs_find(t, m.id);
 	if (h)
-		step(h, m.record, m.record_len);
+		step(t, h, m.record, m.record_len);
 }
 
 /* The kernel ended a handshake (peer, deadline, policy, owner): forget it. */
-static void on_abort(const struct nlmsghdr *nlh)
+static void on_abort(struct hs_table *t, const struct nlmsghdr *nlh)
 {
 	struct ktun_hs m;
 	struct hs *h;
 
 	if (ktun_hs_parse(nlh, &m) || !(m.has & KTUN_HAS(KTUN_A_HS_ID)))
 		return;
-	h = hs_find(m.id);
+	h = hs_find(t, m.id);
 	if (!h)
 		return;
 	n_failed++;
 	say("%s: failed after %.1f ms: %s (kernel)", h->desc, ms_since(&h->start),
 	    m.reason ? m.reason : "ended by the kernel");
-	hs_end(h);
+	hs_end(t, h);
 }
 
+void nl_handle(struct hs_table *t, const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	if (g->cmd == KTUN_CMD_HS_START)
+		on_start(t, nlh);
+	else if (g->cmd == KTUN_CMD_HS_RECORD)
+		on_record(t, nlh);
+	else if (g->cmd == KTUN_CMD_HS_ABORT)
+		on_abort(t, nlh);
+}
+
+/* Main thread: the module's hs-* messages go to their workers. */
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 
 	(void)data;
-	if (nlh->nlmsg_type != nl.family_id)
-		return MNL_CB_OK;
-	if (g->cmd == KTUN_CMD_HS_START)
-		on_start(nlh);
-	else if (g->cmd == KTUN_CMD_HS_RECORD)
-		on_record(nlh);
-	else if (g->cmd == KTUN_CMD_HS_ABORT)
-		on_abort(nlh);
+	if (nlh->nlmsg_type == nl.family_id &&
+	    (g->cmd == KTUN_CMD_HS_START || g->cmd == KTUN_CMD_HS_RECORD ||
+	     g->cmd == KTUN_CMD_HS_ABORT))
+		workers_post(nlh);
 	return MNL_CB_OK;
 }
 
@@ -278,28 +292,18 @@ static int kids_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static bool kids_has(const struct kids *k, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < k->n; i++)
-		if (k->id[i] == id)
-			return true;
-	return false;
-}
-
 /*
  * After a receive overrun an hs-abort may be lost: ask the module which
  * handshakes it still runs and forget the others.  (A lost hs-start is
  * the module's to end: its deadline fails the handshake.)  Called once
  * the receive queue is drained: netlink reports the overrun before the
  * messages queued ahead of it, whose hs-starts may be of handshakes the
- * module ended since - their hs-abort is what was lost.
+ * module ended since - their hs-abort is what was lost.  The workers
+ * forget them once they have handled those messages (workers_resync()).
  */
 static void resync(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct hs *h, *newer;
 	struct kids k = {};
 	struct ktnl d;
 	int ret;
@@ -315,21 +319,14 @@ static void resync(void)
 		free(k.id);
 		return;
 	}
-	for (h = hs_oldest; h; h = newer) {
-		newer = h->newer;
-		if (kids_has(&k, h->id))
-			continue;
-		say("%s: forgotten: the module no longer has it", h->desc);
-		n_failed++;
-		hs_end(h);
-	}
+	workers_resync(k.id, k.n);
 	free(k.id);
 }
 
 /*
  * The loop: one message at a time from the module - only from the
  * kernel (port 0): another local process could otherwise feed records
- * into a handshake - and once a second, the sweep of forgotten ones.
+ * into a handshake - each for its worker.  The workers sweep.
  */
 int run(void)
 {
@@ -342,7 +339,6 @@ int run(void)
 	ssize_t n;
 
 	while (!stop) {
-		hs_sweep();
 		n = poll(&pfd, 1, resync_due ? 0 : 1000);
 		if (n == 0 && resync_due) {
 			resync();
@@ -370,7 +366,6 @@ int run(void)
 		}
 		mnl_cb_run2(buf, n, 0, 0, on_msg, NULL, ctl, NLMSG_MIN_TYPE);
 	}
-	say("exiting: %lu handshakes ok, %lu failed", n_ok, n_failed);
 	return 0;
 }
 
