@@ -82,8 +82,10 @@ $(BUILD)/host/tls_resume: selftests/tls_resume.c selftests/tls_pair.h $(KTUND_TL
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
 
 # ktund's worker pool (dispatch, order, resync, sweep, shutdown), with
-# stand-ins for nl.c and main.c.  The -tsan build runs it under
-# ThreadSanitizer.
+# stand-ins for nl.c and main.c; and the engine run from several threads
+# on shared configurations.  The -tsan builds run them under
+# ThreadSanitizer, which sees ktund's own code (mbedTLS is not built for
+# it: valgrind --tool=helgrind sees into it, see Documentation/testing.md).
 KTUND_POOL := userspace/ktund/worker.c userspace/ktund/hs.c userspace/ktund/tls.c
 TSAN_CFLAGS := -O1 -g -fsanitize=thread
 
@@ -91,9 +93,17 @@ $(BUILD)/host/workers: selftests/workers.c $(KTUND_POOL) $(KTUND_HDR) $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -pthread -o $@ $< $(KTUND_POOL) $(LIB_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
 
+$(BUILD)/host/tls_threads: selftests/tls_threads.c selftests/tls_pair.h $(KTUND_TLS) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -pthread -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
+
 $(BUILD)/host/workers-tsan: selftests/workers.c $(KTUND_POOL) $(KTUND_HDR) $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) $(TSAN_CFLAGS) -o $@ $< $(KTUND_POOL) $(LIB_SRC) $(LDLIBS_MNL) $(LDLIBS_TLS)
+
+$(BUILD)/host/tls_threads-tsan: selftests/tls_threads.c selftests/tls_pair.h $(KTUND_TLS) $(KTUN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) $(TSAN_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
 
 # The engine's handshake cost, in memory (bench/hs_engine.c).
 $(BUILD)/bench/hs_engine: bench/hs_engine.c selftests/tls_pair.h $(KTUND_TLS)

@@ -80,12 +80,19 @@ static_checks() {
 	else
 		result fail "static: TLS engine resumes sessions, only for accepted peers (selftests/tls_resume.c)" "$build/resume.out"
 	fi
-	# ... ktund's workers, under ThreadSanitizer: a race fails the test.
+	# ... ktund's workers, and the engine on 4 threads sharing one
+	# configuration, both under ThreadSanitizer: a race fails the test.
 	if make -s -C "$top" KDIR="$kdir" "$build/host/workers-tsan" >"$build/workers.out" 2>&1 &&
 	   "$build/host/workers-tsan" >>"$build/workers.out" 2>&1; then
 		result ok "static: ktund's workers: one per handshake, in order; resync, sweep, stop (selftests/workers.c, TSan)"
 	else
 		result fail "static: ktund's workers: one per handshake, in order; resync, sweep, stop (selftests/workers.c, TSan)" "$build/workers.out"
+	fi
+	if make -s -C "$top" KDIR="$kdir" "$build/host/tls_threads-tsan" >"$build/threads.out" 2>&1 &&
+	   "$build/host/tls_threads-tsan" "$build/host/pki" >>"$build/threads.out" 2>&1; then
+		result ok "static: TLS engine on 4 threads, one configuration, no race (selftests/tls_threads.c, TSan)"
+	else
+		result fail "static: TLS engine on 4 threads, one configuration, no race (selftests/tls_threads.c, TSan)" "$build/threads.out"
 	fi
 
 	# 6. The module's layering: no two files call each other (but one
