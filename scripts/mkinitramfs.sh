@@ -16,12 +16,17 @@ stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
 BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
-      socat tcpdump iperf3 nstat gnutls-cli gnutls-serv"
+      socat tcpdump iperf3 nstat gnutls-cli gnutls-serv stunnel4 wg"
 # Kernel modules the tests load, with their dependencies: one list,
 # shared with the debug kernel's build (scripts/kdebug.sh).  MODROOT is
 # where their tree is (/ for Debian's kernel).
 MODS=$(sed 's/#.*//' "$top/selftests/vm/modules")
 modroot=${MODROOT:-/}
+# ... and the benchmark's floor (AF_ALG) where the kernel has it: it is
+# not in that list, which would change the debug kernel's build.
+if modprobe -d "$modroot" -S "$krel" --show-depends algif_aead >/dev/null 2>&1; then
+	MODS="$MODS algif_aead"
+fi
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
@@ -81,8 +86,10 @@ mkdir -p "$stage/selftests/vm"
 cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
 cp "$top/selftests/kmod/ktun_kclient.ko" "$stage/selftests/"
+mkdir -p "$stage/bench"
+cp "$top/bench/run.sh" "$build/bench/netbench" "$build/bench/hs_engine" "$stage/bench/"
 for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" \
-	 "$top/userspace/ktun-pki/ktun-pki" "$build"/selftests/*; do
+	 "$top/userspace/ktun-pki/ktun-pki" "$build"/selftests/* "$build/bench/netbench" "$build/bench/hs_engine"; do
 	copy_libs "$f"
 done
 cp "$top/selftests/vm/init" "$stage/init"
