@@ -10,6 +10,10 @@
  *   netbench connect HOST PORT TOTAL CONC
  *       TOTAL new connections, CONC at a time: connect, one byte there
  *       and back (with ktun: the whole handshake), close
+ *   netbench hold HOST PORT N
+ *       N connections, one at a time, one byte there and back on each (so
+ *       each is secured), then "held N" on stdout; closes them all at EOF
+ *       on stdin (make bench measures memory per connection meanwhile)
  *   netbench aead ALG KEYLEN SECS
  *       the cipher alone, through the kernel crypto API (AF_ALG): 16 KiB
  *       records, as kTLS makes them, each encrypted then decrypted, for
@@ -314,6 +318,31 @@ static int aead(const char *alg, int keylen, double secs)
 	return 0;
 }
 
+static int hold(long n)
+{
+	int *fds = calloc(n, sizeof(*fds));
+	char c = 'h', buf[64];
+	long i;
+
+	for (i = 0; fds && i < n; i++) {
+		fds[i] = dial();
+		if (fds[i] < 0 || full_io(fds[i], &c, 1, 1) || full_io(fds[i], &c, 1, 0)) {
+			fprintf(stderr, "netbench: hold: connection %ld failed\n", i);
+			return 1;
+		}
+	}
+	if (!fds)
+		return 1;
+	printf("held %ld\n", n);
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
@@ -322,10 +351,12 @@ int main(int argc, char **argv)
 		return serve(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "aead"))
 		return aead(argv[2], atoi(argv[3]), atof(argv[4]));
-	if (argc != 7 && !(argc == 6 && !strcmp(argv[1], "connect"))) {
+	if (argc != 7 && !(argc == 6 && !strcmp(argv[1], "connect")) &&
+	    !(argc == 5 && !strcmp(argv[1], "hold"))) {
 		fprintf(stderr, "usage: netbench serve PORT\n"
 			"       netbench rr HOST PORT SIZE CONNS SECS\n"
 			"       netbench connect HOST PORT TOTAL CONC\n"
+			"       netbench hold HOST PORT N\n"
 			"       netbench aead ALG KEYLEN SECS\n");
 		return 2;
 	}
@@ -333,6 +364,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "netbench: bad address %s %s\n", argv[2], argv[3]);
 		return 2;
 	}
+	if (!strcmp(argv[1], "hold"))
+		return hold(atol(argv[4]));
 	samples = malloc(MAX_SAMPLES * sizeof(*samples));
 	if (!strcmp(argv[1], "rr")) {
 		msg_size = atol(argv[4]);

@@ -34,6 +34,8 @@ WORKLOADS = {
     "conn-64": ("rate", "connections/s", "new connections, 64 at a time (ktun: resumed)"),
     "conn-full-1": ("rate", "connections/s", "new connections, full handshakes, 1 at a time"),
     "conn-full-64": ("rate", "connections/s", "new connections, full handshakes, 64 at a time"),
+    "rds-16k": ("rate", "MB/s", "RDS-TCP, 16 KiB messages, 8 in flight, echoed"),
+    "mem-idle": ("kib", "KiB/connection", "memory per idle connection, both ends"),
     "aead-aes128": ("rate", "MB/s", "floor: AES-128-GCM alone (AF_ALG), 16 KiB records sealed and opened"),
     "aead-chacha": ("rate", "MB/s", "floor: ChaCha20-Poly1305 alone (AF_ALG), the same"),
     "hs-full": ("rate", "handshakes/s", "floor: full handshakes in ktund's engine alone, both ends"),
@@ -114,7 +116,11 @@ def tables(data, info, errors):
             row = []
             for r in rivals:
                 theirs = median(data, r, w, m)
-                row.append(f"{mine / theirs:.2f}" if theirs else "-")
+                if not theirs or not mine:
+                    row.append("-")
+                    continue
+                # memory: less is ahead
+                row.append(f"{theirs / mine if m == 'kib' else mine / theirs:.2f}")
             out.append(f"| {w} | " + " | ".join(row) + " |")
         out.append("")
     out += ["## Workloads", ""] + [f"- **{w}**: {d}" for w, (_, _, d) in WORKLOADS.items()]
@@ -134,7 +140,7 @@ def plots(data, outdir):
         dat.write_text("".join(f"{i} {t} {statistics.median(v)} {min(v)} {max(v)}\n"
                                for i, (t, v) in enumerate(rows)))
         script = (f"set terminal png size 800,450\nset output '{outdir / (w + '.png')}'\n"
-                  f"set title '{desc}'\nset ylabel '{unit}'\nset yrange [0:*]\n"
+                  f"set title \"{desc}\"\nset ylabel \"{unit}\"\nset yrange [0:*]\n"
                   "set boxwidth 0.6\nset style fill solid 0.5\nset xtics rotate by -30\n"
                   "set xrange [-0.5:*]\n"
                   f"plot '{dat}' using 1:3:xtic(2) with boxes notitle, "

@@ -5,6 +5,7 @@
 # guest time counts instructions): every workload over every transport
 # between the two namespace hosts of the selftests (netns_lib.sh).
 #   run.sh [--quick]
+# KTUN_BENCH_REPS, _SECS, _CONNS and _HOLD set its sizes (below).
 # Prints one line per measurement, for scripts/bench.sh to tabulate:
 #   BENCH TRANSPORT WORKLOAD REP METRIC VALUE
 # and "BENCH-ERROR TRANSPORT WORKLOAD what" where one could not be had.
@@ -21,6 +22,8 @@
 #   wireguard      WireGuard tunnel                  10.30.0.2:5000
 #   stunnel        a stunnel (OpenSSL) pair, TLS 1.2 ECDHE-ECDSA-AES128-GCM,
 #                  the same P-256 certificates as ktun: 127.0.0.1:6000 on a
+# RDS-TCP messages (rds-16k) go over plain (10.40.0.x), ktun-aes128
+# (10.10.0.x, kernel-owner policies on port 16385) and ipsec (10.20.0.x).
 #   floor          what no transport can beat: the AEAD alone (AF_ALG) and
 #                  the handshake in ktund's TLS engine alone
 # iperf3 listens on the same address, at port + 200.
@@ -31,8 +34,10 @@ NB=/bench/netbench
 REPS=${KTUN_BENCH_REPS:-3}
 SECS=${KTUN_BENCH_SECS:-2}
 NCONN=${KTUN_BENCH_CONNS:-200}	# new connections per connect run
+NHOLD=${KTUN_BENCH_HOLD:-500}	# idle connections held for mem-idle
+NRDS=$(awk -v s="$SECS" 'BEGIN { print int(s * 1000) }')	# RDS messages a run
 if [ "${1:-}" = --quick ]; then
-	REPS=1 SECS=0.3 NCONN=16
+	REPS=1 SECS=0.3 NCONN=16 NHOLD=32 NRDS=64
 fi
 # ktund resumes sessions only when asked; the conn-1/conn-64 runs measure
 # resumed handshakes, conn-full-* full ones.
@@ -143,6 +148,36 @@ setup_stunnel() {
 	wait_for 10 listening a 6000 && wait_for 10 listening b 6443
 }
 
+setup_rds() {
+	local addr
+	in_a $IP addr add 10.40.0.1/24 dev va && in_b $IP addr add 10.40.0.2/24 dev vb &&
+	rds_policy a $B4 spiffe://example.org/b && rds_policy b $A4 spiffe://example.org/a &&
+	rds_up || return
+	for addr in 10.40.0.2 $B4 10.20.0.2; do
+		rds_echo b $addr 4000 /tmp/rds-echo-$addr.log || return
+	done
+}
+
+rds_from() {	# TRANSPORT -> "LOCAL PEER"
+	case $1 in
+	plain) echo 10.40.0.1 10.40.0.2 ;;
+	ktun-aes128) echo $A4 $B4 ;;
+	ipsec) echo 10.20.0.1 10.20.0.2 ;;
+	esac
+}
+
+# RDS messages of 16 KiB, 8 in flight, each echoed back: MB/s one way.
+rds() {	# TRANSPORT REP
+	local l p out
+	read -r l p <<<"$(rds_from "$1")"
+	[ -n "$l" ] || return 0
+	out=$(in_a env RDS_XFER_WAIT=60 $RDS -t -w 8 send "$l" "$p" 4000 16384 "$NRDS" 2>&1)
+	case $out in
+	ok*) echo "BENCH $1 rds-16k $2 rate $(awk '{ print $(NF - 1) }' <<<"$out")" ;;
+	*) bench_err "$1 rds-16k $(head -c 200 <<<"$out")" ;;
+	esac
+}
+
 servers_up() {
 	local port
 	for port in 5000 5001 5002 5003; do
@@ -192,6 +227,34 @@ conn() {	# TRANSPORT WORKLOAD REP CONC [PORT]
 	put "$1" "$2" "$3" "$(in_a timeout 300 $NB connect "$addr" "${5:-$port}" "$NCONN" "$4" 2>&1)"
 }
 
+memfree_kib() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '$1 == "MemFree:" { print $2 }' /proc/meminfo
+}
+
+# Memory per idle connection, both ends and everything the transport
+# keeps for it (sockets, kTLS, ktun's, stunnel's threads): MemFree before
+# and while NHOLD connections, each past one exchange, are held open.
+mem_idle() {	# TRANSPORT REP
+	local addr port fifo=/tmp/hold.fifo out=/tmp/hold.out before after pid
+	read -r addr port <<<"$(where "$1")"
+	rm -f $fifo $out && mkfifo $fifo || return
+	before=$(memfree_kib)
+	in_a $NB hold "$addr" "$port" "$NHOLD" <$fifo >$out 2>&1 &
+	pid=$!
+	exec 9>$fifo
+	if wait_for 600 grep -q '^held' $out; then
+		after=$(memfree_kib)
+		echo "BENCH $1 mem-idle $2 kib $(awk -v a="$before" -v b="$after" \
+			-v n="$NHOLD" 'BEGIN { printf "%.1f", (a - b) / n }')"
+	else
+		bench_err "$1 mem-idle $(head -c 200 $out)"
+	fi
+	exec 9>&-
+	wait $pid
+}
+
 workloads() {	# TRANSPORT REP
 	local t=$1 r=$2
 	iperf "$t" bulk-1 "$r"
@@ -203,26 +266,27 @@ workloads() {	# TRANSPORT REP
 	rr "$t" rr16k-64 "$r" 16384 64
 	conn "$t" conn-1 "$r" 1
 	conn "$t" conn-64 "$r" 64
+	mem_idle "$t" "$r"
+	rds "$t" "$r"
 }
 
 # The floor: the cipher alone through the kernel crypto API (both ends'
 # work on each 16 KiB record), and handshakes in ktund's TLS engine alone,
 # both ends in one process (bench/hs_engine.c), full and resumed.
+# put_rate T W REP OUTPUT: a rate only, from "... rate R ..."
+put_rate() {
+	local rate
+	rate=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rate") print $(i + 1) }' <<<"$4")
+	[ -n "$rate" ] || { bench_err "$1 $2 no result: $(head -c 200 <<<"$4")"; return 1; }
+	echo "BENCH $1 $2 $3 rate $rate"
+}
+
 floor() {	# REP
-	local n=$((NCONN / 4 + 1)) t0 mode arg
-	put floor aead-aes128 "$1" "$($NB aead 'gcm(aes)' 16 "$SECS" 2>&1)"
-	put floor aead-chacha "$1" "$($NB aead 'rfc7539(chacha20,poly1305)' 32 "$SECS" 2>&1)"
-	for mode in full resumed; do
-		arg=full
-		[ $mode = resumed ] && arg=resume
-		t0=$EPOCHREALTIME
-		if /bench/hs_engine $PKI $n 1 $arg >/dev/null; then
-			awk -v n=$n -v a="$t0" -v b="$EPOCHREALTIME" -v w="hs-$mode" -v r="$1" \
-				'BEGIN { printf "BENCH floor %s %s rate %.2f\n", w, r, n / (b - a) }'
-		else
-			bench_err "floor hs-$mode hs_engine failed"
-		fi
-	done
+	local n=$((NCONN / 4 + 2))
+	put_rate floor aead-aes128 "$1" "$($NB aead 'gcm(aes)' 16 "$SECS" 2>&1)"
+	put_rate floor aead-chacha "$1" "$($NB aead 'rfc7539(chacha20,poly1305)' 32 "$SECS" 2>&1)"
+	put_rate floor hs-full "$1" "$(/bench/hs_engine $PKI $n 1 2>&1)"
+	put_rate floor hs-resumed "$1" "$(/bench/hs_engine $PKI $((n * 4)) 1 resume 2>&1)"
 }
 
 # Full handshakes: ktund without resumption, stunnel's non-resuming pair.
@@ -242,7 +306,7 @@ full_handshakes() {	# REP
 trap hosts_down EXIT
 rm -f /tmp/ktund-*.log
 hosts_up || { bench_err "setup hosts"; exit 1; }
-for s in ktun ipsec wireguard stunnel; do
+for s in ktun ipsec wireguard stunnel rds; do
 	setup_$s || bench_err "setup $s"
 done
 servers_up || bench_err "setup servers"

@@ -5,7 +5,7 @@
 # tabulates its figures (bench/report.py) into build/bench/: raw.txt,
 # results.tsv, results.md and a PNG per workload.
 #   bench.sh [--quick]
-# KTUN_BENCH_REPS, KTUN_BENCH_SECS and KTUN_BENCH_CONNS (bench/run.sh)
+# KTUN_BENCH_REPS, _SECS, _CONNS and _HOLD (bench/run.sh)
 # are passed to the guest.  See Documentation/performance.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ build=${BUILD:-$top/build}
 out=$build/bench
 mkdir -p "$out"
 args=
-for v in REPS SECS CONNS; do
+for v in REPS SECS CONNS HOLD; do
 	eval "val=\${KTUN_BENCH_$v:-}"
 	[ -n "$val" ] && args="$args ktunbench_$(tr 'A-Z' 'a-z' <<<"$v")=$val"
 done

@@ -59,6 +59,9 @@ for b in $BINS; do
 	copy_bin "$real"
 	[ "$real" = "/usr/sbin/$b" ] || ln -sf "$real" "$stage/usr/sbin/$b"
 done
+# glibc opens libgcc_s itself (no ldd line) when a thread exits or is
+# cancelled, as stunnel's do; without it the process aborts.
+copy_file "$(gcc -print-file-name=libgcc_s.so.1 | xargs readlink -f)"
 # kmod is one binary with many names.
 # /sbin/modprobe is where the kernel looks when it autoloads a module
 # (veth for "ip link add", crypto templates for tls).

@@ -16,14 +16,16 @@ grep '^BENCH-ERROR' "$out" | head -n 20 | sed 's/^/# /'
 # figure T W: the headline figure of workload W over transport T, if > 0
 figure() {
 	awk -v t="$1" -v w="$2" '$1 == "BENCH" && $2 == t && $3 == w &&
-		($5 == "rate" || $5 == "mbit_s") && $6 > 0 { f = 1 } END { exit !f }' "$out"
+		($5 == "rate" || $5 == "mbit_s" || $5 == "kib") && $6 > 0 { f = 1 }
+		END { exit !f }' "$out"
 }
-WORKLOADS="bulk-1 bulk-8 sendfile rr128-1 rr128-64 rr1k-64 rr16k-64 conn-1 conn-64"
+WORKLOADS="bulk-1 bulk-8 sendfile rr128-1 rr128-64 rr1k-64 rr16k-64 conn-1 conn-64 mem-idle"
 for t in plain ktun-aes128 ktun-aes256 ktun-chacha ipsec wireguard stunnel; do
 	missing=
 	for w in $WORKLOADS; do
 		figure "$t" "$w" || missing="$missing $w"
 	done
+	case $t in plain | ktun-aes128 | ipsec) figure "$t" rds-16k || missing="$missing rds-16k" ;; esac
 	for w in conn-full-1 conn-full-64; do
 		case $t in ktun-aes128 | ktun-chacha | stunnel) figure "$t" "$w" || missing="$missing $w" ;; esac
 	done
