@@ -6,6 +6,8 @@
 #   make check-debug  every test on a debug build of that kernel (KASAN,
 #                     lockdep, kmemleak, UBSAN; built once, cached in BUILD)
 #   make demo         the demo in the VM
+#   make bench        ktun beside plain TCP, IPsec, WireGuard and stunnel,
+#                     in the VM under -icount (build/bench/results.md)
 #   make deps         install build and test dependencies (apt-get, as root)
 #
 # KDIR defaults to the running kernel's build tree, or else the newest
@@ -39,10 +41,10 @@ SELFTEST_BINS := $(BUILD)/selftests/policy_nl $(BUILD)/selftests/nl_fuzz \
 		 $(BUILD)/selftests/tls_peer $(BUILD)/selftests/tls_tap \
 		 $(BUILD)/selftests/xfer $(BUILD)/selftests/gate_probe \
 		 $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer \
-		 $(BUILD)/selftests/hostile
+		 $(BUILD)/selftests/hostile $(BUILD)/bench/netbench $(BUILD)/bench/hs_engine
 KTUND_TLS := userspace/ktund/tls.c userspace/ktund/tls.h
 
-.PHONY: all module userspace selftests deps check check-debug check-static demo vm-shell \
+.PHONY: all module userspace selftests deps check check-debug check-static demo vm-shell bench \
 	checkpatch sparse ynl-gen ynl-check clean
 
 all: module userspace
@@ -110,6 +112,10 @@ $(BUILD)/bench/hs_engine: bench/hs_engine.c selftests/tls_pair.h $(KTUND_TLS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
 
+$(BUILD)/bench/netbench: bench/netbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
+
 $(BUILD)/selftests/tls_peer: selftests/tls_peer.c $(KTUND_TLS) $(KTUN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< userspace/ktund/tls.c $(LDLIBS_TLS)
@@ -146,6 +152,9 @@ check-debug: deps
 
 demo: deps
 	@scripts/vm.sh demo
+
+bench: deps
+	@scripts/bench.sh
 
 vm-shell: deps
 	@scripts/vm.sh shell

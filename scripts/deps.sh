@@ -10,7 +10,8 @@ PKGS="build-essential bc flex bison libelf-dev libssl-dev kmod cpio
 sparse python3 python3-yaml
 qemu-system-x86 busybox-static iproute2
 libmbedtls-dev libmnl-dev pkg-config
-openssl socat tcpdump iperf3 jq procps xz-utils zstd gnutls-bin"
+openssl socat tcpdump iperf3 jq procps xz-utils zstd gnutls-bin
+stunnel4 wireguard-tools gnuplot-nox"
 
 # Newest Debian generic -amd64 6.12 flavour (never -rt- or -cloud-).
 pick_krel() {

@@ -16,12 +16,17 @@ stage=$build/initramfs
 
 # Real programs; busybox fills in the rest of a userland.
 BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256sum
-      socat tcpdump iperf3 nstat gnutls-cli gnutls-serv"
+      socat tcpdump iperf3 nstat gnutls-cli gnutls-serv stunnel4 wg"
 # Kernel modules the tests load, with their dependencies: one list,
 # shared with the debug kernel's build (scripts/kdebug.sh).  MODROOT is
 # where their tree is (/ for Debian's kernel).
 MODS=$(sed 's/#.*//' "$top/selftests/vm/modules")
 modroot=${MODROOT:-/}
+# ... and the benchmark's floor (AF_ALG) where the kernel has it: it is
+# not in that list, which would change the debug kernel's build.
+if modprobe -d "$modroot" -S "$krel" --show-depends algif_aead >/dev/null 2>&1; then
+	MODS="$MODS algif_aead"
+fi
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
@@ -54,6 +59,9 @@ for b in $BINS; do
 	copy_bin "$real"
 	[ "$real" = "/usr/sbin/$b" ] || ln -sf "$real" "$stage/usr/sbin/$b"
 done
+# glibc opens libgcc_s itself (no ldd line) when a thread exits or is
+# cancelled, as stunnel's do; without it the process aborts.
+copy_file "$(gcc -print-file-name=libgcc_s.so.1 | xargs readlink -f)"
 # kmod is one binary with many names.
 # /sbin/modprobe is where the kernel looks when it autoloads a module
 # (veth for "ip link add", crypto templates for tls).
@@ -81,8 +89,10 @@ mkdir -p "$stage/selftests/vm"
 cp "$top"/selftests/*.sh "$build"/selftests/* "$stage/selftests/"
 cp "$top"/selftests/vm/*.sh "$stage/selftests/vm/"
 cp "$top/selftests/kmod/ktun_kclient.ko" "$stage/selftests/"
+mkdir -p "$stage/bench"
+cp "$top/bench/run.sh" "$build/bench/netbench" "$build/bench/hs_engine" "$stage/bench/"
 for f in "$top/userspace/ktun/ktun" "$top/userspace/ktund/ktund" \
-	 "$top/userspace/ktun-pki/ktun-pki" "$build"/selftests/*; do
+	 "$top/userspace/ktun-pki/ktun-pki" "$build"/selftests/* "$build/bench/netbench" "$build/bench/hs_engine"; do
 	copy_libs "$f"
 done
 cp "$top/selftests/vm/init" "$stage/init"

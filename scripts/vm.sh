@@ -3,13 +3,14 @@
 #
 # Builds ktun for Debian's 6.12 kernel and boots that kernel in QEMU (TCG)
 # with a fresh initramfs:   vm.sh check|demo|shell
+#   vm.sh bench [--quick]   (make bench: -icount, see bench/run.sh)
 # The serial console is echoed and kept in build/vm/MODE.log.
 # KTUN_KERNEL=debug boots the debug kernel instead (scripts/kdebug.sh,
 # built on first use): KASAN, lockdep, kmemleak, UBSAN, panic_on_warn;
 # its log is build/vm/MODE-debug.log.
 set -euo pipefail
 
-mode=${1:?usage: vm.sh check|demo|shell}
+mode=${1:?usage: vm.sh check|demo|shell|bench}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 krel=$("$top/scripts/deps.sh")
@@ -47,11 +48,22 @@ append="console=ttyS0 quiet panic=-1 log_buf_len=8M ktunvm=$mode $debug_append"
 [ -n "${KTUN_TEST_LIMIT:-}" ] && append="$append ktunlimit=$KTUN_TEST_LIMIT"
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio
+# The benchmark counts instructions, not host time: with -icount the
+# guest clock advances one nanosecond per instruction (shift=0), and
+# when every vCPU idles it jumps to the next timer (sleep=off), so the
+# figures depend neither on the host's load nor on its speed.
+icount=
+if [ "$mode" = bench ]; then
+	icount="-icount shift=0,sleep=off"
+	[ "${2:-}" = --quick ] && append="$append ktunbench=quick"
+	append="$append ${KTUN_VM_APPEND:-}"
+	limit=${KTUN_VM_TIMEOUT:-5400}
+fi
 
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 -nodefaults -no-reboot \
 	-machine q35 -accel tcg,thread=single -cpu "$cpu" -smp 2 -m "$mem" \
-	-display none -serial "$serial" \
+	-display none -serial "$serial" $icount \
 	-kernel "$image" -initrd "$build/vm/initramfs.cpio" \
 	-append "$append" | tee "$log"
 rc=${PIPESTATUS[0]}
