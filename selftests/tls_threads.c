@@ -140,9 +140,10 @@ static void expect_totals(struct __test_metadata *_metadata, const struct run *s
 		sum->resumed, sum->refused);
 }
 
-TEST(ec_keys_four_threads_one_configuration)
+/* Four threads on one client and one server configuration with @keys. */
+static void four_threads(struct __test_metadata *_metadata, const char *keys)
 {
-	struct kt_tls_conf *a = conf("a", "ec"), *b = conf("b", "ec");
+	struct kt_tls_conf *a = conf("a", keys), *b = conf("b", keys);
 	struct run sum;
 
 	ASSERT_NE(NULL, a);
@@ -153,18 +154,15 @@ TEST(ec_keys_four_threads_one_configuration)
 	kt_tls_conf_free(b);
 }
 
+TEST(ec_keys_four_threads_one_configuration)
+{
+	four_threads(_metadata, "ec");
+}
+
 /* RSA keys: mbedTLS blinds their private operations under the key's lock. */
 TEST(rsa_keys_four_threads_one_configuration)
 {
-	struct kt_tls_conf *a = conf("a", "rsa"), *b = conf("b", "rsa");
-	struct run sum;
-
-	ASSERT_NE(NULL, a);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, run_threads(a, b, &sum));
-	expect_totals(_metadata, &sum);
-	kt_tls_conf_free(a);
-	kt_tls_conf_free(b);
+	four_threads(_metadata, "rsa");
 }
 
 int main(int argc, char **argv)

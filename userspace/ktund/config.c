@@ -29,42 +29,42 @@ static int nlbuf_parse(const char *val, const char *file, int lineno)
 	return n;
 }
 
-/* Seconds a session may be resumed for: 0 (never) to a day. */
-static int lifetime_parse(const char *val, const char *where, int lineno)
+/*
+ * A number from @min to @max for setting @name, given as @where's
+ * value (an option, or line @lineno of a settings file): a usage error
+ * (exit 2) or a bad file (exit 1) otherwise.  @what: "seconds", ...
+ */
+static unsigned long num_parse(const char *val, const char *where, int lineno,
+			       const char *name, const char *what,
+			       unsigned long min, unsigned long max)
 {
 	unsigned long n;
 	char *end;
 
 	errno = 0;
 	n = strtoul(val, &end, 10);
-	if (errno || end == val || *end || n > LIFETIME_MAX) {
+	if (errno || end == val || *end || n < min || n > max) {
 		if (lineno)
-			say("%s:%d: session-lifetime must be seconds from 0 to %d",
-			    where, lineno, LIFETIME_MAX);
+			say("%s:%d: %s must be %s from %lu to %lu", where, lineno,
+			    name, what, min, max);
 		else
-			say("%s must be seconds from 0 to %d", where, LIFETIME_MAX);
+			say("%s must be %s from %lu to %lu", where, what, min, max);
 		exit(lineno ? 1 : 2);
 	}
 	return n;
 }
 
+/* Seconds a session may be resumed for: 0 (never) to a day. */
+static int lifetime_parse(const char *val, const char *where, int lineno)
+{
+	return num_parse(val, where, lineno, "session-lifetime", "seconds",
+			 0, LIFETIME_MAX);
+}
+
 /* Worker threads: 1 to WORKERS_MAX. */
 static unsigned int workers_parse(const char *val, const char *where, int lineno)
 {
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(val, &end, 10);
-	if (errno || end == val || *end || n < 1 || n > WORKERS_MAX) {
-		if (lineno)
-			say("%s:%d: workers must be a number from 1 to %d",
-			    where, lineno, WORKERS_MAX);
-		else
-			say("%s must be a number from 1 to %d", where, WORKERS_MAX);
-		exit(lineno ? 1 : 2);
-	}
-	return n;
+	return num_parse(val, where, lineno, "workers", "a number", 1, WORKERS_MAX);
 }
 
 /* One worker per CPU online, at most WORKERS_MAX. */
