@@ -126,14 +126,21 @@ if [ "$mode" != --static-only ]; then
 	if grep -aq '^KTUN-VM: done' "$log" 2>/dev/null; then
 		result ok "vm: guest ran to the end"
 	else
-		tail -n 40 "$build/vm.out" >"$build/vm.tail"
+		tail -n 12 "$build/vm.out" >"$build/vm.tail"
 		result fail "vm: guest ran to the end (see $log)" "$build/vm.tail"
 	fi
 	# The kernel log must hold no oops, WARN, BUG, hung task, lockdep or
 	# sanitizer report, nor ktun's own leak warning.
-	bad='(WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked|possible (recursive|circular) locking|lockdep|UBSAN|KASAN|kmemleak|ktun: leaked|Kernel panic|soft lockup|hard LOCKUP|refcount_t)'
+	bad='(WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked|possible (recursive|circular) locking|lockdep|UBSAN|KASAN|kmemleak|ktun: leaked|Kernel panic|soft lockup|hard LOCKUP|refcount_t|corruption)'
 	sed -n '/^KTUN-VM: dmesg begin/,/^KTUN-VM: dmesg end/p' "$log" 2>/dev/null |
 		grep -aE "$bad" >"$build/dmesg.bad"
+	# A guest that died never printed its log: show the start of the
+	# first report from the console instead (CI keeps only the output's
+	# tail, and the tail of a panic is the least telling part of it).
+	if ! grep -aq '^KTUN-VM: dmesg end' "$log" 2>/dev/null; then
+		awk -v re="$bad" '!n && /^\[ *[0-9]+\.[0-9]+\]/ && $0 ~ re { n = 1; print prev } n && n++ <= 32 { print } { prev = $0 }' \
+			"$build/vm.out" >"$build/dmesg.bad"
+	fi
 	if [ -s "$build/dmesg.bad" ] || ! grep -aq '^KTUN-VM: dmesg end' "$log" 2>/dev/null; then
 		result fail "vm: guest kernel log clean (no oops/WARN/BUG/hung task/lockdep)" "$build/dmesg.bad"
 	else
