@@ -130,8 +130,9 @@ if [ "$mode" != --static-only ]; then
 		result fail "vm: guest ran to the end (see $log)" "$build/vm.tail"
 	fi
 	# The kernel log must hold no oops, WARN, BUG, hung task, lockdep or
-	# sanitizer report, nor ktun's own leak warning.
-	bad='(WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked|possible (recursive|circular) locking|lockdep|UBSAN|KASAN|kmemleak|ktun: leaked|Kernel panic|soft lockup|hard LOCKUP|refcount_t|corruption)'
+	# sanitizer report, nor ktun's own leak warning.  Reports, not names:
+	# the debug kernel's boot banners say "lockdep" and "kmemleak".
+	bad='(WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|lock held when returning|UBSAN|KASAN:|suspected memory leak|ktun: leaked|Kernel panic|soft lockup|hard LOCKUP|refcount_t|corruption)'
 	sed -n '/^KTUN-VM: dmesg begin/,/^KTUN-VM: dmesg end/p' "$log" 2>/dev/null |
 		grep -aE "$bad" >"$build/dmesg.bad"
 	# A guest that died never printed its log: show the start of the
