@@ -135,7 +135,7 @@ $(BUILD)/selftests/rds_xfer $(BUILD)/selftests/kcm_xfer: $(BUILD)/selftests/%: \
 
 $(BUILD)/selftests/gate_probe $(BUILD)/selftests/hostile: $(BUILD)/selftests/%: selftests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+	$(CC) $(SELFTEST_CFLAGS) -pthread -o $@ $<
 
 deps:
 	@scripts/deps.sh >/dev/null

@@ -778,6 +778,11 @@ static void ktun_gate_wake_sleepers(struct sock *sk)
  * connection.  Everyone gets write space, to retry the sends the gate
  * refused with -EAGAIN (KCM's, RDS's), and a replay of a record kTLS
  * announced while it was being installed.
+ *
+ * The callbacks run with the socket locked, as TCP runs them: the owner,
+ * woken first, may close at once, and kTLS's close frees the context its
+ * write_space callback reads (and schedules work on) under that lock only.
+ * Process context, conn->lock not held.
  */
 void ktun_gate_wake(struct ktun_conn *conn)
 {
@@ -785,13 +790,14 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	bool secure = READ_ONCE(conn->state) == KTUN_CONN_STATE_SECURE;
 
 	wake_up_all(&conn->wq);
-	if (conn->owner == KTUN_OWNER_KERNEL) {
-		if (secure && READ_ONCE(conn->held_established))
-			sk->sk_state_change(sk);	/* the owner's again */
-	} else {
+	if (conn->owner != KTUN_OWNER_KERNEL)
 		ktun_gate_wake_sleepers(sk);
-	}
+	lock_sock(sk);
+	if (conn->owner == KTUN_OWNER_KERNEL && secure &&
+	    READ_ONCE(conn->held_established))
+		sk->sk_state_change(sk);	/* the owner's again */
 	sk->sk_write_space(sk);
+	release_sock(sk);
 	if (secure)
 		ktun_readers_kick(conn);
 }

@@ -5,6 +5,7 @@
  *   gate_probe HOST PORT
  *   gate_probe HOST PORT tfo TEXT
  *   gate_probe HOST PORT shutdown rd|rdwr
+ *   gate_probe HOST PORT close-on-wake N
  *
  * Connects, then - while the test holds the handshake (its ktund is
  * stopped) - tries every way to move or see data and prints one line per
@@ -19,12 +20,22 @@
  * With "shutdown" it connects, shuts the held connection down (SHUT_RD or
  * SHUT_RDWR, which must end the handshake rather than wait for it) and
  * prints "shutdown RESULT", then "send RESULT" for a send after it.
+ *
+ * With "close-on-wake N" it makes N connections, one after the other,
+ * each closed the instant the gate lets its owner go: a thread blocks in
+ * send() on it, the main thread closes the descriptor meanwhile, so the
+ * socket is released as that send returns - while ktun, which has just
+ * woken it, may still be calling its callbacks.  Prints "woken K", K the
+ * sends that completed (the rest failed; the test only needs the kernel
+ * to survive and forget them all).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +86,61 @@ static int err_of(ssize_t ret)
 	return ret < 0 ? errno : 0;
 }
 
+/* A thread's state letter in /proc ('S' while it sleeps in the gate). */
+static char task_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+struct waker {
+	int fd;
+	volatile pid_t tid;
+	ssize_t sent;
+};
+
+static void *send_held(void *arg)
+{
+	struct waker *w = arg;
+
+	w->tid = gettid();
+	w->sent = send(w->fd, "hello", 5, MSG_NOSIGNAL);
+	return NULL;
+}
+
+static int close_on_wake(const struct sockaddr_in *sin, int n)
+{
+	int i, woken = 0;
+
+	for (i = 0; i < n; i++) {
+		struct waker w = { .fd = socket(AF_INET, SOCK_STREAM, 0) };
+		pthread_t t;
+
+		if (connect(w.fd, (const struct sockaddr *)sin, sizeof(*sin))) {
+			printf("connect %s\n", ename(errno));
+			return 1;
+		}
+		pthread_create(&t, NULL, send_held, &w);
+		/* Asleep in send() (the gate), or already past it. */
+		while (!w.tid || (task_state(w.tid) != 'S' &&
+				  task_state(w.tid) != '?'))
+			sched_yield();
+		close(w.fd);
+		pthread_join(t, NULL);
+		woken += w.sent == 5;
+	}
+	printf("woken %d\n", woken);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -87,11 +153,13 @@ int main(int argc, char **argv)
 
 	if ((argc != 3 && argc != 5) ||
 	    inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
-		fprintf(stderr, "usage: gate_probe IPV4 PORT [tfo TEXT | shutdown rd|rdwr]\n");
+		fprintf(stderr, "usage: gate_probe IPV4 PORT [tfo TEXT | shutdown rd|rdwr | close-on-wake N]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	sin.sin_port = htons(atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[3], "close-on-wake"))
+		return close_on_wake(&sin, atoi(argv[4]));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (argc == 5 && !strcmp(argv[3], "tfo")) {
 		n = err_of(sendto(fd, argv[4], strlen(argv[4]), MSG_FASTOPEN | MSG_NOSIGNAL,
