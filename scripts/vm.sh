@@ -20,7 +20,7 @@ modroot=/
 log=$build/vm/$mode.log
 mem=2048
 debug_append=
-limit=${KTUN_VM_TIMEOUT:-1200}
+limit=${KTUN_VM_TIMEOUT:-2400}
 if [ "${KTUN_KERNEL:-}" = debug ]; then
 	eval "$("$top/scripts/kdebug.sh")"
 	krel=$KREL kdir=$KDIR image=$IMAGE modroot=$MODROOT
