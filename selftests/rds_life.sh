@@ -242,6 +242,14 @@ check "no kernel warning" eval "! klog | grep -E 'WARNING|BUG|Oops|Call Trace'"
 if [ "$T_FAILED" != 0 ]; then
 	diag "a's RDS connections: $(in_a $RDS conns)"
 	diag "b's RDS connections: $(in_b $RDS conns)"
+	# Where each RDS program waits: an echo stuck in rds_sendmsg()
+	# waiting for the multipath handshake (c_hs_waitq) is RDS's own
+	# state, not a connection ktun holds.
+	for h in a b; do
+		for pid in $(pids_of $h rds_xfer); do
+			diag "$h's rds_xfer $pid: $(tr '\n' ' ' </proc/$pid/stack 2>/dev/null)"
+		done
+	done
 	rds_trace_dump 800
 	klog | tail -n 200 | sed 's/^/# klog: /'
 fi
