@@ -19,12 +19,17 @@
  * uses).  Messages are those of xfer_msg.h (self-checking from 16 bytes
  * on, MARKER every 4 KiB).
  *
- * A blocking RDS send can wait for the connection to come up (multipath
- * RDS waits for the first handshake in rds_send_mprds_hash()); the sender
- * gives each send and each echo RDS_XFER_WAIT seconds (default 20).  A
- * send interrupted in that wait still queues its message on RDS's first
- * path, to go out when the connection comes up: a test that expects a
- * timeout uses a local port (-l) no later sender binds.
+ * Sends never block in RDS (MSG_DONTWAIT, waiting in poll() for room).  A
+ * blocking send to a peer whose multipath handshake has not completed
+ * waits in rds_send_mprds_hash() for the answer to RDS's probe, which
+ * Linux 6.12's RDS sends once per connection: when that probe is lost on
+ * a connection that is reset or refused, every such send waits forever,
+ * and an echo would stop for good.  A non-blocking send takes RDS's first
+ * path instead, and RDS queues it until the connection is up.  The sender
+ * gives each send and each echo RDS_XFER_WAIT seconds (default 20); a
+ * message it gave up on stays queued in RDS, to go out when the
+ * connection comes up: a test that expects a timeout uses a local port
+ * (-l) no later sender binds.
  *
  * "sink" is "echo" that sends nothing back, and prints "ok COUNT messages,
  * 0 corrupt" once it has COUNT of them.
@@ -49,7 +54,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -114,6 +118,45 @@ static int rds_socket(const char *local, int port)
 	return fd;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Sends one message without blocking in RDS (see the top of the file),
+ * waiting up to @wait_ms (forever if negative) for room: POLLOUT once the
+ * send buffer drains, a millisecond's pause while the peer is congested
+ * (-ENOBUFS, which RDS's poll does not report).  Returns what sendto()
+ * returned last.
+ */
+static ssize_t send_nb(int fd, const void *m, size_t size,
+		       const struct sockaddr *to, socklen_t tl, int wait_ms)
+{
+	const struct timespec pause = { .tv_nsec = 1000000 };
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	double end = now() + wait_ms / 1e3;
+	ssize_t n;
+
+	for (;;) {
+		int left = wait_ms < 0 ? -1 : (end - now()) * 1e3;
+
+		n = sendto(fd, m, size, MSG_DONTWAIT, to, tl);
+		if (n >= 0 || (errno != EAGAIN && errno != ENOBUFS &&
+			       errno != EINTR))
+			return n;
+		if (wait_ms >= 0 && left <= 0)
+			return n;
+		if (errno == ENOBUFS)
+			nanosleep(&pause, NULL);
+		else
+			poll(&p, 1, left);
+	}
+}
+
 static int echo(int argc, char **argv, int sink)
 {
 	long count = argc > 4 ? atol(argv[4]) : -1, n = 0;
@@ -137,20 +180,12 @@ static int echo(int argc, char **argv, int sink)
 			fflush(stdout);
 		}
 		if (!sink &&
-		    sendto(fd, m, len, 0, (struct sockaddr *)&from, fl) != len)
+		    send_nb(fd, m, len, (struct sockaddr *)&from, fl, -1) != len)
 			die("sendto", errno);
 		n++;
 	}
 	printf("%s %ld messages, %d corrupt\n", bad ? "error:" : "ok", n, bad);
 	return bad ? 1 : 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -187,22 +222,13 @@ static int recv_echo(int fd, uint8_t *m, uint8_t *back, size_t size, long seq,
 	return 0;
 }
 
-static void on_alarm(int sig)
-{
-}
-
-/* A send may block until RDS's connection is up: bounded by SIGALRM. */
 static void send_one(int fd, const uint8_t *m, size_t size,
 		     const struct sockaddr_in *peer, long seq, int wait_ms)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	ssize_t n;
+	ssize_t n = send_nb(fd, m, size, (const struct sockaddr *)peer,
+			    sizeof(*peer), wait_ms);
 
-	sigaction(SIGALRM, &sa, NULL);
-	alarm((wait_ms + 999) / 1000);
-	n = sendto(fd, m, size, 0, (const struct sockaddr *)peer, sizeof(*peer));
-	alarm(0);
-	if (n < 0 && errno == EINTR) {
+	if (n < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)) {
 		printf("error: send of message %ld blocked for %d s\n", seq,
 		       wait_ms / 1000);
 		exit(4);
