@@ -85,12 +85,13 @@ two_hosts() {
 }
 
 # rds_policy HOST PEER-ADDR PEER-URI: RDS-TCP's kernel sockets to and
-# from the peer (port 16385, either side may connect) must be TLS.
+# from the peer (port 16385, either side may connect) must be TLS;
+# RDS_POLICY_OPTS adds policy options (e.g. "timeout 30s").
 rds_policy() {
 	in_$1 ktun policy add remote "$2" rport 16385 dir out owner kernel \
-		peer-uri "$3" >/dev/null &&
+		peer-uri "$3" $RDS_POLICY_OPTS >/dev/null &&
 	in_$1 ktun policy add remote "$2" lport 16385 dir in owner kernel \
-		peer-uri "$3" >/dev/null
+		peer-uri "$3" $RDS_POLICY_OPTS >/dev/null
 }
 
 # rds_up: rds_tcp loaded and listening on both hosts; RDS reconnects
