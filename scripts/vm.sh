@@ -46,6 +46,8 @@ append="console=ttyS0 quiet panic=-1 log_buf_len=8M ktunvm=$mode $debug_append"
 [ -n "${KTUN_TESTS:-}" ] && append="$append ktuntests=$(tr ' ' , <<<"$KTUN_TESTS")"
 [ -n "${KTUN_TRACE:-}" ] && append="$append ktuntrace"
 [ -n "${KTUN_TEST_LIMIT:-}" ] && append="$append ktunlimit=$KTUN_TEST_LIMIT"
+# rds_life.sh's reproducer of RDS's simultaneous-connect loss (testing.md).
+[ -n "${KTUN_RDS_ROUNDS:-}" ] && append="$append ktunrdsrounds=$KTUN_RDS_ROUNDS"
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio
 # The benchmark counts instructions, not host time: with -icount the

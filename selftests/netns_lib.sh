@@ -217,15 +217,15 @@ rds_trace_start() {
 	p:rds/rx rds_recv_incoming conn=%di:x64 cp=+32(%cx):x64 seq=+40(%cx):x64 sport=+60(%cx):x16 dport=+62(%cx):x16 flags=+64(%cx):x8
 	p:rds/drop rds_conn_path_drop cp=%di:x64 conn=+0(%di):x64
 	p:rds/up rds_connect_path_complete cp=%di:x64 conn=+0(%di):x64 was=%si:s32
-	p:rds/connect rds_tcp_conn_path_connect cp=%di:x64 conn=+0(%di):x64
-	p:rds/shutdown rds_tcp_conn_path_shutdown cp=%di:x64 conn=+0(%di):x64
-	r:rds/xmit rds_tcp_xmit ret=$retval:s32
-	r:rds/accept rds_tcp_accept_one ret=$retval:s32
-	p:rds/wspace rds_tcp_write_space sk=%di:x64
-	p:rds/state rds_tcp_state_change sk=%di:x64 state=+18(%di):u8
-	p:rds/setcb rds_tcp_set_callbacks sk=+24(%di):x64 cp=%si:x64
-	p:rds/resetcb rds_tcp_reset_callbacks sk=+24(%di):x64 cp=%si:x64
-	p:rds/restorecb rds_tcp_restore_callbacks sk=+24(%di):x64
+	p:rds/connect rds_tcp:rds_tcp_conn_path_connect cp=%di:x64 conn=+0(%di):x64
+	p:rds/shutdown rds_tcp:rds_tcp_conn_path_shutdown cp=%di:x64 conn=+0(%di):x64
+	r:rds/xmit rds_tcp:rds_tcp_xmit ret=$retval:s32
+	r:rds/accept rds_tcp:rds_tcp_accept_one ret=$retval:s32
+	p:rds/state rds_tcp:rds_tcp_state_change sk=%di:x64 state=+18(%di):u8
+	p:rds/setcb rds_tcp:rds_tcp_set_callbacks sk=+24(%di):x64 cp=%si:x64
+	p:rds/resetcb rds_tcp:rds_tcp_reset_callbacks sk=+24(%di):x64 cp=%si:x64
+	p:rds/restorecb rds_tcp:rds_tcp_restore_callbacks sk=+24(%di):x64
+	p:rds/verdict ktun:ktun_gate_wake conn=%di:x64
 	EOT
 	echo 1 >$RDS_TRACE/events/rds/enable
 	echo 1 >$RDS_TRACE/tracing_on

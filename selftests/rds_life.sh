@@ -72,10 +72,10 @@ warm_up() {
 }
 
 # rds_state LINES: what a failure shows - both hosts' RDS connections,
-# ktun's connections, where each RDS program waits (an echo stuck in
-# rds_sendmsg() waiting for the multipath handshake, c_hs_waitq, is RDS's
-# own state, not a connection ktun holds), the last LINES traced RDS
-# steps (tracing goes on).
+# ktun's connections, RDS's counters, where each RDS program waits (an
+# echo stuck in rds_sendmsg() waiting for the multipath handshake,
+# c_hs_waitq, is RDS's own state, not a connection ktun holds), the last
+# LINES traced RDS steps (tracing goes on).
 rds_state() {
 	local h pid
 	for h in a b; do
@@ -85,6 +85,7 @@ rds_state() {
 			diag "$h's rds_xfer $pid: $(tr '\n' ' ' </proc/$pid/stack 2>/dev/null)"
 		done
 	done
+	diag "RDS counters (all namespaces): $($RDS counters)"
 	rds_trace_dump "$1"
 	[ -w $RDS_TRACE/tracing_on ] && echo 1 >$RDS_TRACE/tracing_on
 }
@@ -94,14 +95,42 @@ phase() {
 }
 
 # --- both hosts connect at once --------------------------------------------
+# Each host's RDS connects to the other and RDS keeps one of the two TCP
+# connections.  A first message can be lost there, about once in 7 rounds
+# (RDS_CONNECT_ROUNDS more rounds, each with rds_tcp reloaded on both
+# hosts, reproduce it; KTUN_RDS_ROUNDS=8 make check): the larger address
+# accepts the smaller's connection while its own is still handshaking,
+# finds its path connecting and resets it - after the smaller, done with
+# its side, sent on it and TCP acked that, so the sender's RDS forgets
+# the message (admin-guide.md, "RDS-TCP").  The default run keeps the
+# one round the suite always had.
+# connect_round LPORT COUNT: both hosts send COUNT messages at once.
+connect_round() {
+	send a $A4 $B4 "$1" 100 "$2" &
+	local pa=$!
+	send b $B4 $A4 "$1" 100 "$2" &
+	wait $pa $!
+	same "both hosts connect at once ($1): a -> b flows" "ok $2 x 100" \
+		"$(cat a-"$1".out)"
+	same "both hosts connect at once ($1): b -> a flows" "ok $2 x 100" \
+		"$(cat b-"$1".out)"
+	# Where a lost message went: did the far echo get it, did RDS drop it?
+	if [ "$(cat a-"$1".out b-"$1".out)" != "ok $2 x 100"$'\n'"ok $2 x 100" ]; then
+		diag "b's echo got $(grep -c "^from $A4:$1 " echo-b.out) from a:$1, a's got $(grep -c "^from $B4:$1 " echo-a.out) from b:$1"
+		rds_state 400
+	fi
+}
 if phase connect; then
-send a $A4 $B4 5000 100 50 &
-pa=$!
-send b $B4 $A4 5000 100 50 &
-wait $pa $!
-same "both hosts connect at once: a -> b flows" "ok 50 x 100" "$(cat a-5000.out)"
-same "both hosts connect at once: b -> a flows" "ok 50 x 100" "$(cat b-5000.out)"
-
+connect_round 5000 50
+for r in $(seq "${RDS_CONNECT_ROUNDS:-0}"); do
+	kill $(pids_of a rds_xfer) $(pids_of b rds_xfer) 2>/dev/null
+	wait_for 10 eval '[ -z "$(pids_of a rds_xfer)$(pids_of b rds_xfer)" ]'
+	check "round $r: rds_tcp reloaded on both hosts" \
+		eval 'rmmod rds_tcp && rds_up'
+	rds_echo b $B4 4000 echo-b.out
+	rds_echo a $A4 4000 echo-a.out
+	connect_round $((5000 + r)) 5
+done
 fi
 
 # --- multipath: each RDS socket hashes to one of the paths -----------------

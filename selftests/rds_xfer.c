@@ -7,6 +7,7 @@
  *   rds_xfer [-v] sink LOCAL PORT COUNT
  *   rds_xfer tcpfin PEER PORT SIZE COUNT [MARKER]
  *   rds_xfer conns
+ *   rds_xfer counters
  *
  * "echo" binds LOCAL:PORT, says "bound" (RDS drops a message to a port
  * nobody has bound: a test waits for the line), checks every message it
@@ -46,6 +47,11 @@
  * (RDS_INFO_CONNECTIONS: their first path), one per line:
  * "LADDR FADDR tx NEXT-TX-SEQ rx NEXT-RX-SEQ FLAGS" - what a test shows
  * when RDS is stuck.
+ *
+ * "counters" prints RDS's statistics that are not zero (RDS_INFO_COUNTERS,
+ * shared by all namespaces), "NAME VALUE" each, on one line: where RDS
+ * dropped a message (recv_drop_old_seq: a retransmission it took for a
+ * duplicate; recv_drop_no_sock: nobody bound to its port).
  *
  * Output: "ok COUNT x SIZE" or "error: ...".  Exit: 0 ok, 1 mismatch or
  * usage, 3 a socket error, 4 a timeout.
@@ -341,6 +347,26 @@ static int conns(void)
 	return 0;
 }
 
+static int counters(void)
+{
+	static struct rds_info_counter c[256];
+	socklen_t len = sizeof(c);
+	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), each, n, i;
+
+	if (fd < 0)
+		die("socket(AF_RDS)", errno);
+	each = getsockopt(fd, SOL_RDS, RDS_INFO_COUNTERS, c, &len);
+	if (each < 0)
+		die("RDS_INFO_COUNTERS", errno);
+	n = each ? len / each : 0;
+	for (i = 0; i < n; i++)
+		if (c[i].value)
+			printf("%.*s %llu ", (int)sizeof(c[i].name), c[i].name,
+			       (unsigned long long)c[i].value);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int opt;
@@ -369,11 +395,14 @@ int main(int argc, char **argv)
 		return send_all(argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "conns"))
 		return conns();
+	if (argc == 2 && !strcmp(argv[1], "counters"))
+		return counters();
 usage:
 	fprintf(stderr, "usage: rds_xfer [-v] echo LOCAL PORT [COUNT]\n"
 		"       rds_xfer [-w WINDOW] [-t] [-l LPORT] send LOCAL PEER PORT SIZE COUNT [MARKER]\n"
 		"       rds_xfer [-v] sink LOCAL PORT COUNT\n"
 		"       rds_xfer tcpfin PEER PORT SIZE COUNT [MARKER]\n"
-		"       rds_xfer conns\n");
+		"       rds_xfer conns\n"
+		"       rds_xfer counters\n");
 	return 1;
 }
