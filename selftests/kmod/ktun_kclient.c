@@ -88,14 +88,19 @@ static int kclient_listen_first(struct socket *sock)
 	for (;;) {
 		struct kvec iov = { .iov_base = &c, .iov_len = 1 };
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		/*
+		 * Seen before the read, so that the read after a reset
+		 * still reports its error (the abort sets it, then closes).
+		 */
+		bool closed = READ_ONCE(sock->sk->sk_state) == TCP_CLOSE &&
+			skb_queue_empty_lockless(&sock->sk->sk_receive_queue);
 
 		n = kernel_recvmsg(sock, &msg, &iov, 1, 1, MSG_DONTWAIT);
 		if (n > 0)
 			return -EBADMSG;	/* a byte of a refused connection */
 		if (n < 0 && n != -EAGAIN && !first)
 			first = n;
-		if (READ_ONCE(sock->sk->sk_state) == TCP_CLOSE &&
-		    skb_queue_empty_lockless(&sock->sk->sk_receive_queue))
+		if (closed)
 			return first ?: -ENOTCONN;
 		if (time_after(jiffies, end))
 			return -ETIMEDOUT;
