@@ -125,6 +125,7 @@ enum {
 	KTUN_CONN_F_COUNTED,	/* counts against the handshake limits */
 	KTUN_CONN_F_ORPHAN,	/* dequeued by an accept() before the hook ran */
 	KTUN_CONN_F_UNPARKED,	/* secured, back in the accept queue, not yet taken */
+	KTUN_CONN_F_HOLDS_EST,	/* a kernel client's owner not yet told ESTABLISHED */
 };
 
 int ktun_conn_init(void);

@@ -740,6 +740,7 @@ void ktun_gate_hold_established(struct ktun_conn *conn)
 
 	if (conn->owner != KTUN_OWNER_KERNEL || conn->role != KTUN_ROLE_CLIENT)
 		return;
+	set_bit(KTUN_CONN_F_HOLDS_EST, &conn->flags);
 	write_lock_bh(&sk->sk_callback_lock);
 	conn->saved_state_change = sk->sk_state_change;
 	sk->sk_state_change = ktun_gate_state_change;
@@ -800,6 +801,9 @@ void ktun_gate_wake(struct ktun_conn *conn)
 	release_sock(sk);
 	if (secure)
 		ktun_readers_kick(conn);
+	/* The owner's view is settled: a crossing child may go (park.c). */
+	if (test_and_clear_bit(KTUN_CONN_F_HOLDS_EST, &conn->flags))
+		ktun_park_crossed(conn);
 }
 
 /*

@@ -28,6 +28,10 @@
  *               owner
  *   listener    closing it fails the children it holds and closes the
  *   closes      secured ones (ktun_park_unlisten())
+ *   crossing    a secured kernel-owned child waits while this host's own
+ *               kernel client connection to its peer, at the port it
+ *               came to, has not told its owner ESTABLISHED yet
+ *               (ktun_park_crossing(), ktun_park_crossed())
  *
  * Held and ready children count against max_handshakes_per_listener
  * (limits.c), not against the listener's backlog.
@@ -378,6 +382,80 @@ void ktun_park_dispose(struct ktun_conn *conn)
 }
 
 /*
+ * Both hosts' in-kernel owners connecting to each other at once (RDS-TCP
+ * does): each keeps one of the two connections, and RDS decides which
+ * when it accepts - if this host's own connection to that peer is still
+ * connecting, it resets the child.  Over plain TCP its own connect
+ * completes first (half a round trip before the peer's child does).
+ * Behind ktun both end with their handshakes, in either order, and the
+ * peer, done with its side of the child's, may have sent on it already:
+ * its TCP saw that acknowledged, and RDS forgets a message it believes
+ * delivered.  So the child waits for this host's connection to report
+ * its verdict to its owner (ktun_park_crossed()); RDS then has that path
+ * down, or its shutdown queued on the same ordered workqueue as the
+ * accept, and keeps the child.
+ *
+ * Is there, in @child's namespace, a kernel client connection to
+ * @child's peer at the port @child came to whose owner has not heard
+ * ESTABLISHED yet?  Caller holds the listener's lock.
+ */
+static bool ktun_park_crossing(const struct ktun_conn *child)
+{
+	struct ktun_net *kn = ktun_pernet(child->net);
+	u16 port = ktun_conn_port(child);
+	struct ktun_conn *c;
+	bool found = false;
+
+	spin_lock_bh(&kn->ct.lock);
+	list_for_each_entry(c, &kn->ct.list, net_node) {
+		if (c->owner == KTUN_OWNER_KERNEL &&
+		    c->role == KTUN_ROLE_CLIENT &&
+		    test_bit(KTUN_CONN_F_HOLDS_EST, &c->flags) &&
+		    ntohs(c->dport) == port &&
+		    ipv6_addr_equal(&c->daddr, &child->daddr)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&kn->ct.lock);
+	return found;
+}
+
+/* A secured child accept() may take now. */
+static bool ktun_park_takeable(const struct ktun_conn *conn)
+{
+	return conn->owner != KTUN_OWNER_KERNEL || !ktun_park_crossing(conn);
+}
+
+/*
+ * @client's owner has heard its verdict: the gated listeners of its
+ * namespace on the port it connected to, if a secured child waits on
+ * one, get their owner to accept again.  Process context.
+ */
+void ktun_park_crossed(const struct ktun_conn *client)
+{
+	u16 port = ntohs(client->dport);
+	struct ktun_listener *l;
+	struct sock *lsk;
+	bool kick;
+	int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(ktun_lsn_hash, bkt, l, node) {
+		lsk = l->sk;
+		if (!net_eq(sock_net(lsk), client->net) || lsk->sk_num != port)
+			continue;
+		spin_lock_bh(&l->lock);
+		kick = !l->closing && !list_empty(&l->ready);
+		spin_unlock_bh(&l->lock);
+		/* Within RCU, as in ktun_park_secured(). */
+		if (kick)
+			lsk->sk_data_ready(lsk);
+	}
+	rcu_read_unlock();
+}
+
+/*
  * The gate's accept() on @lsk: puts the first secured child's request
  * back at the head of the accept queue, for the kernel's accept to take
  * next.  False if none is ready.  Process context.
@@ -396,6 +474,8 @@ bool ktun_park_unpark(struct sock *lsk)
 		list_for_each_entry(conn, &l->ready, lsn_node) {
 			if (l->closing)
 				break;
+			if (!ktun_park_takeable(conn))
+				continue;
 			/* NULL: being disposed of, which unlists it. */
 			req = xchg(&conn->req, NULL);
 			if (!req)
@@ -426,16 +506,29 @@ bool ktun_park_unpark(struct sock *lsk)
 	return true;
 }
 
-/* Has @lsk a secured child waiting?  For the gate's poll and accept. */
+/*
+ * Has @lsk a secured child accept() may take?  For the gate's poll and
+ * accept (a child that waits for its crossing connection does not count:
+ * a blocking accept() would spin on it).
+ */
 bool ktun_park_has_ready(const struct sock *lsk)
 {
 	struct ktun_listener *l;
+	struct ktun_conn *conn;
 	bool ready = false;
 
 	rcu_read_lock();
 	l = ktun_lsn_find(lsk);
-	if (l)
-		ready = !list_empty_careful(&l->ready);
+	if (l && !list_empty_careful(&l->ready)) {
+		spin_lock_bh(&l->lock);
+		list_for_each_entry(conn, &l->ready, lsn_node) {
+			if (ktun_park_takeable(conn)) {
+				ready = true;
+				break;
+			}
+		}
+		spin_unlock_bh(&l->lock);
+	}
 	rcu_read_unlock();
 	return ready;
 }

@@ -28,6 +28,7 @@ void ktun_park_secured(struct ktun_conn *conn);
 void ktun_park_dispose(struct ktun_conn *conn);
 bool ktun_park_unpark(struct sock *lsk);
 bool ktun_park_has_ready(const struct sock *lsk);
+void ktun_park_crossed(const struct ktun_conn *client);
 void ktun_park_accepting(struct sock *lsk, bool begin);
 void ktun_park_orphan_wait(struct ktun_conn *conn);
 

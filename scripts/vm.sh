@@ -46,7 +46,7 @@ append="console=ttyS0 quiet panic=-1 log_buf_len=8M ktunvm=$mode $debug_append"
 [ -n "${KTUN_TESTS:-}" ] && append="$append ktuntests=$(tr ' ' , <<<"$KTUN_TESTS")"
 [ -n "${KTUN_TRACE:-}" ] && append="$append ktuntrace"
 [ -n "${KTUN_TEST_LIMIT:-}" ] && append="$append ktunlimit=$KTUN_TEST_LIMIT"
-# rds_life.sh's reproducer of RDS's simultaneous-connect loss (testing.md).
+# rds_life.sh's rounds of both hosts connecting at once (testing.md).
 [ -n "${KTUN_RDS_ROUNDS:-}" ] && append="$append ktunrdsrounds=$KTUN_RDS_ROUNDS"
 serial=stdio
 [ "$mode" = shell ] && serial=mon:stdio

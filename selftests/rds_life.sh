@@ -96,14 +96,15 @@ phase() {
 
 # --- both hosts connect at once --------------------------------------------
 # Each host's RDS connects to the other and RDS keeps one of the two TCP
-# connections.  A first message can be lost there, about once in 7 rounds
-# (RDS_CONNECT_ROUNDS more rounds, each with rds_tcp reloaded on both
-# hosts, reproduce it; KTUN_RDS_ROUNDS=8 make check): the larger address
-# accepts the smaller's connection while its own is still handshaking,
-# finds its path connecting and resets it - after the smaller, done with
-# its side, sent on it and TCP acked that, so the sender's RDS forgets
-# the message (admin-guide.md, "RDS-TCP").  The default run keeps the
-# one round the suite always had.
+# connections.  The host with the larger address accepts the other's
+# connection, secure, and resets it if its own is still connecting: the
+# smaller host, done with its side of the handshake, may have sent on it
+# already, and TCP acked that, so its RDS forgot the message - a first
+# message lost, once in about 7 rounds, until ktun held such a child
+# until the host's own connection to that peer had its verdict (park.c).
+# So the round is repeated, each time with rds_tcp reloaded on both
+# hosts (RDS's per-peer state gone): 4 more rounds, or RDS_CONNECT_ROUNDS
+# (KTUN_RDS_ROUNDS=N make check).
 # connect_round LPORT COUNT: both hosts send COUNT messages at once.
 connect_round() {
 	send a $A4 $B4 "$1" 100 "$2" &
@@ -122,7 +123,7 @@ connect_round() {
 }
 if phase connect; then
 connect_round 5000 50
-for r in $(seq "${RDS_CONNECT_ROUNDS:-0}"); do
+for r in $(seq "${RDS_CONNECT_ROUNDS:-4}"); do
 	kill $(pids_of a rds_xfer) $(pids_of b rds_xfer) 2>/dev/null
 	wait_for 10 eval '[ -z "$(pids_of a rds_xfer)$(pids_of b rds_xfer)" ]'
 	check "round $r: rds_tcp reloaded on both hosts" \
