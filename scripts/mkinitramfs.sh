@@ -22,11 +22,6 @@ BINS="bash ip modprobe kmod setpriv unshare jq timeout sysctl openssl cmp sha256
 # where their tree is (/ for Debian's kernel).
 MODS=$(sed 's/#.*//' "$top/selftests/vm/modules")
 modroot=${MODROOT:-/}
-# ... and the benchmark's floor (AF_ALG) where the kernel has it: it is
-# not in that list, which would change the debug kernel's build.
-if modprobe -d "$modroot" -S "$krel" --show-depends algif_aead >/dev/null 2>&1; then
-	MODS="$MODS algif_aead"
-fi
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,root,etc}
