@@ -408,9 +408,11 @@ static bool ktun_park_crossing(const struct ktun_conn *child)
 
 	spin_lock_bh(&kn->ct.lock);
 	list_for_each_entry(c, &kn->ct.list, net_node) {
+		/* A failed one's owner heard its reset already. */
 		if (c->owner == KTUN_OWNER_KERNEL &&
 		    c->role == KTUN_ROLE_CLIENT &&
 		    test_bit(KTUN_CONN_F_HOLDS_EST, &c->flags) &&
+		    READ_ONCE(c->state) != KTUN_CONN_STATE_FAILED &&
 		    ntohs(c->dport) == port &&
 		    ipv6_addr_equal(&c->daddr, &child->daddr)) {
 			found = true;
@@ -506,29 +508,38 @@ bool ktun_park_unpark(struct sock *lsk)
 	return true;
 }
 
+/* Has kernel listener @l a secured child not waiting for its crossing? */
+static bool ktun_park_has_takeable(struct ktun_listener *l)
+{
+	struct ktun_conn *conn;
+	bool found = false;
+
+	spin_lock_bh(&l->lock);
+	list_for_each_entry(conn, &l->ready, lsn_node) {
+		if (ktun_park_takeable(conn)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&l->lock);
+	return found;
+}
+
 /*
  * Has @lsk a secured child accept() may take?  For the gate's poll and
- * accept (a child that waits for its crossing connection does not count:
- * a blocking accept() would spin on it).
+ * accept.  On a kernel listener, a child that waits for its crossing
+ * connection does not count (a blocking accept() would spin on it); a
+ * process's listener has none, and is answered without the lock.
  */
 bool ktun_park_has_ready(const struct sock *lsk)
 {
 	struct ktun_listener *l;
-	struct ktun_conn *conn;
 	bool ready = false;
 
 	rcu_read_lock();
 	l = ktun_lsn_find(lsk);
-	if (l && !list_empty_careful(&l->ready)) {
-		spin_lock_bh(&l->lock);
-		list_for_each_entry(conn, &l->ready, lsn_node) {
-			if (ktun_park_takeable(conn)) {
-				ready = true;
-				break;
-			}
-		}
-		spin_unlock_bh(&l->lock);
-	}
+	if (l && !list_empty_careful(&l->ready))
+		ready = !lsk->sk_kern_sock || ktun_park_has_takeable(l);
 	rcu_read_unlock();
 	return ready;
 }

@@ -321,20 +321,28 @@ static int tcpfin(int argc, char **argv)
 	return 0;
 }
 
-static int conns(void)
+/* An RDS_INFO_* table into @buf (@len bytes): how many entries. */
+static int rds_info(int opt, const char *what, void *buf, socklen_t len)
 {
-	static struct rds_info_connection c[256];
-	socklen_t len = sizeof(c);
-	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), each, n, i;
-	char l[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN];
+	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), each;
 
 	if (fd < 0)
 		die("socket(AF_RDS)", errno);
 	/* RDS answers with the size of one entry, and the total in len. */
-	each = getsockopt(fd, SOL_RDS, RDS_INFO_CONNECTIONS, c, &len);
+	each = getsockopt(fd, SOL_RDS, opt, buf, &len);
 	if (each < 0)
-		die("RDS_INFO_CONNECTIONS", errno);
-	n = each ? len / each : 0;
+		die(what, errno);
+	close(fd);
+	return each ? len / each : 0;
+}
+
+static int conns(void)
+{
+	static struct rds_info_connection c[256];
+	int n = rds_info(RDS_INFO_CONNECTIONS, "RDS_INFO_CONNECTIONS", c, sizeof(c));
+	char l[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN];
+	int i;
+
 	for (i = 0; i < n; i++)
 		printf("%s %s tx %llu rx %llu%s%s%s\n",
 		       inet_ntop(AF_INET, &c[i].laddr, l, sizeof(l)),
@@ -350,15 +358,9 @@ static int conns(void)
 static int counters(void)
 {
 	static struct rds_info_counter c[256];
-	socklen_t len = sizeof(c);
-	int fd = socket(AF_RDS, SOCK_SEQPACKET, 0), each, n, i;
+	int n = rds_info(RDS_INFO_COUNTERS, "RDS_INFO_COUNTERS", c, sizeof(c));
+	int i;
 
-	if (fd < 0)
-		die("socket(AF_RDS)", errno);
-	each = getsockopt(fd, SOL_RDS, RDS_INFO_COUNTERS, c, &len);
-	if (each < 0)
-		die("RDS_INFO_COUNTERS", errno);
-	n = each ? len / each : 0;
 	for (i = 0; i < n; i++)
 		if (c[i].value)
 			printf("%.*s %llu ", (int)sizeof(c[i].name), c[i].name,
