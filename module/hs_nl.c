@@ -139,12 +139,14 @@ int ktun_nl_hs_data_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&conn->lock);
-	if (conn->state == KTUN_CONN_STATE_HANDSHAKE)
+	if (conn->state != KTUN_CONN_STATE_HANDSHAKE)
+		err = -ENOENT;
+	else if (len)	/* tls before the peer can finish (install.c) */
+		err = ktun_install_ulp(conn);
+	if (!err)
 		err = ktun_relay_daemon_data(conn, data, len,
 					     info->attrs[KTUN_A_HS_MORE] &&
 					     nla_get_u8(info->attrs[KTUN_A_HS_MORE]));
-	else
-		err = -ENOENT;
 	mutex_unlock(&conn->lock);
 	if (err && err != -ENOENT)
 		ktun_verdict_fail(conn, ECONNRESET, "could not write handshake data");

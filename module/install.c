@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Key installation: TCP_ULP "tls", our last flight, TLS_TX, TLS_RX, with the
- * owner kept out the whole time; and the cipher -> crypto_info mapping,
- * from the neutral per-direction struct ktun_keys the handshake fills.
+ * Key installation: TCP_ULP "tls" (a held server child's before its first
+ * handshake flight), our last flight, TLS_TX, TLS_RX, with the owner kept
+ * out the whole time; and the cipher -> crypto_info mapping, from the
+ * neutral per-direction struct ktun_keys the handshake fills.
  *
  * Two tls facts shape this (see Documentation/design.md):
  *  - tls_build_proto() rebuilds a system-wide table from sk->sk_prot and
@@ -108,15 +109,83 @@ static void ktun_set_socket(struct sock *sk, struct socket *sock)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+static int ktun_ulp(struct sock *sk)
+{
+	if (inet_csk(sk)->icsk_ulp_ops)	/* ktun_install_ulp() ran */
+		return 0;
+	return READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
+						  KERNEL_SOCKPTR("tls"), 3);
+}
+
 /*
- * TCP_ULP "tls", our last handshake flight (@last, already encrypted by
- * the daemon) as raw bytes, then TLS_TX and TLS_RX.  The ULP needs
- * TCP_ESTABLISHED, and the peer, which waits for our Finished, can close
- * only after the flight; the flight goes before TLS_TX, which with NIC
- * offload (TLS_HW) marks where the records the device encrypts begin.  TX
- * before RX: an RX-only window would corrupt reads.  Under TLS_BASE, in
- * between, only the relay can send (the gate and SEND_SHUTDOWN keep the
- * owner out).
+ * Points sk->sk_socket at a private stand-in whose ops are the plain
+ * family ops, for tls to build from and write (see the top).  Returns
+ * the owner's socket, which ktun_standin_end() puts back, or an ERR_PTR.
+ */
+static struct socket *ktun_standin_begin(struct ktun_conn *conn,
+					 struct socket **standin)
+{
+	struct socket *owner = conn->sk->sk_socket;
+
+	*standin = sock_alloc();
+	if (!*standin)
+		return ERR_PTR(-ENOMEM);
+	(*standin)->type = SOCK_STREAM;
+	(*standin)->state = SS_CONNECTED;
+	(*standin)->ops = conn->orig_ops;
+	ktun_set_socket(conn->sk, *standin);
+	return owner;
+}
+
+static void ktun_standin_end(struct ktun_conn *conn, struct socket *standin,
+			     struct socket *owner)
+{
+	ktun_set_socket(conn->sk, owner);
+	standin->ops = NULL;	/* nothing to release: the sock is ours */
+	sock_release(standin);
+}
+
+/*
+ * TCP_ULP "tls" alone (TLS_BASE: no keys; TCP's own send and receive,
+ * which the relay uses), before a held server child's handshake flight
+ * goes out.  tls takes only an ESTABLISHED socket, and a resumed
+ * handshake's client finishes first: its data and its FIN may arrive
+ * before our keys are in.  Only a held child (no socket grafted yet,
+ * and accept() grafts under conn->lock, held here): nobody else can
+ * reach the stand-in through sk->sk_socket meanwhile - KCM sends through
+ * it, and would fail its lower socket on the stand-in's EPIPE.
+ */
+int ktun_install_ulp(struct ktun_conn *conn)
+{
+	struct socket *standin, *owner;
+	int err;
+
+	lockdep_assert_held(&conn->lock);
+	if (conn->role != KTUN_ROLE_SERVER || conn->sk->sk_socket ||
+	    inet_csk(conn->sk)->icsk_ulp_ops)
+		return 0;
+	if (!conn->orig_ops)
+		return -EOPNOTSUPP;
+	owner = ktun_standin_begin(conn, &standin);
+	if (IS_ERR(owner))
+		return PTR_ERR(owner);
+	err = ktun_ulp(conn->sk);
+	ktun_standin_end(conn, standin, owner);
+	return err;
+}
+
+/*
+ * TCP_ULP "tls" (unless ktun_install_ulp() attached it), our last
+ * handshake flight (@last, already encrypted by the daemon) as raw
+ * bytes, then TLS_TX and TLS_RX.  The ULP needs TCP_ESTABLISHED: a held
+ * server child has it from its first flight; any other socket's peer,
+ * which waits for our Finished, can close only after the flight - but
+ * for a full handshake's server, whose owner may write and close at
+ * once after its own (see admin-guide.md).  The flight goes before
+ * TLS_TX, which with NIC offload (TLS_HW) marks where the records the
+ * device encrypts begin.  TX before RX: an RX-only window would corrupt
+ * reads.  Under TLS_BASE, in between, only the relay can send (the gate
+ * and SEND_SHUTDOWN keep the owner out).
  */
 static int ktun_tls_setup(struct ktun_conn *conn, struct tls_crypto_info *tx,
 			  struct tls_crypto_info *rx, unsigned int len,
@@ -125,8 +194,7 @@ static int ktun_tls_setup(struct ktun_conn *conn, struct tls_crypto_info *tx,
 	struct sock *sk = conn->sk;
 	int err;
 
-	err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
-						 KERNEL_SOCKPTR("tls"), 3);
+	err = ktun_ulp(sk);
 	if (!err)
 		err = ktun_relay_write(conn, last, last_len);
 	if (!err)
@@ -143,30 +211,21 @@ static int ktun_install_tls(struct ktun_conn *conn, struct tls_crypto_info *tx,
 			    struct tls_crypto_info *rx, unsigned int len,
 			    const void *last, size_t last_len)
 {
-	struct sock *sk = conn->sk;
 	struct socket *standin, *owner;
 	int err;
 
 	lockdep_assert_held(&conn->lock);
 	if (!conn->orig_ops)
 		return -EOPNOTSUPP;
-	standin = sock_alloc();
-	if (!standin)
-		return -ENOMEM;
-	standin->type = SOCK_STREAM;
-	standin->state = SS_CONNECTED;
-	standin->ops = conn->orig_ops;
-
 	ktun_gate_release_established(conn);
-	owner = sk->sk_socket;
-	ktun_set_socket(sk, standin);
+	owner = ktun_standin_begin(conn, &standin);
+	if (IS_ERR(owner))
+		return PTR_ERR(owner);
 	err = ktun_tls_setup(conn, tx, rx, len, last, last_len);
 	conn->final_ops = READ_ONCE(standin->ops);
 	if (!err)
 		conn->owner_ops = ktun_record_ops(conn->final_ops);
-	ktun_set_socket(sk, owner);
-	standin->ops = NULL;	/* nothing to release: the sock is ours */
-	sock_release(standin);
+	ktun_standin_end(conn, standin, owner);
 	if (err)
 		return err;
 	ktun_readers_learn(conn->final_ops);

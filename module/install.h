@@ -28,6 +28,7 @@ struct ktun_key_lens {
 
 void ktun_install_key_lens(u32 cipher, struct ktun_key_lens *l);
 bool ktun_install_nonce_ok(u32 cipher, const struct ktun_keys *k);
+int ktun_install_ulp(struct ktun_conn *conn);
 int ktun_install(struct ktun_conn *conn, u32 cipher, const struct ktun_keys *tx,
 		 const struct ktun_keys *rx, const void *last, size_t last_len);
 

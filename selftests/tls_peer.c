@@ -3,7 +3,7 @@
  * tls_peer: ktund's TLS engine on a real TCP socket, then kTLS.
  *
  *   tls_peer connect|accept ADDR PORT ca F cert F key F peer IDENT...
- *            [cipher LIST] [send FILE] [recv N FILE]
+ *            [cipher LIST] [send FILE] [recv N FILE] [times N] [burst 1]
  *
  * Runs the handshake exactly as ktund does for the module (one whole TLS
  * record at a time in, whatever the engine says out), installs the
@@ -12,6 +12,14 @@
  * an independent TLS stack at the other end (openssl s_server/s_client),
  * this proves the engine's keys, IVs and sequence numbers are standard
  * TLS, not merely symmetric.  IDENT is uri:URI or dns:NAME.
+ *
+ * A client may connect "times" N times in a row, resuming the session of
+ * the first (RFC 5077 ticket or session ID) from the second on; each
+ * connection prints whether it was resumed.  With "burst 1" a client's
+ * last handshake flight, FILE and its FIN leave together (TCP_CORK, then
+ * shutdown(SHUT_WR)): what an application that sends one request and
+ * half-closes at once makes a resumed handshake look like to the server,
+ * whose keys cannot be in before all of it has arrived.
  * Exit: 0 ok, 1 usage/system error, 3 handshake refused.
  */
 #include <arpa/inet.h>
@@ -102,8 +110,11 @@ static void write_full(int fd, const uint8_t *buf, size_t len)
 	}
 }
 
-/* The relay: one whole record at a time, never a byte past it. */
-static int handshake(int fd, struct kt_hs *hs)
+/*
+ * The relay: one whole record at a time, never a byte past it.  With
+ * @last, the output that comes with KT_HS_DONE is left there, unsent.
+ */
+static int handshake(int fd, struct kt_hs *hs, struct kt_buf *last)
 {
 	uint8_t rec[5 + 16384 + 2048];
 	struct kt_buf out = {};
@@ -111,6 +122,10 @@ static int handshake(int fd, struct kt_hs *hs)
 	long len;
 
 	for (;;) {
+		if (ret == KT_HS_DONE && last) {
+			*last = out;
+			return ret;
+		}
 		if (out.len)
 			write_full(fd, out.data, out.len);
 		out.len = 0;
@@ -220,20 +235,70 @@ static uint32_t parse_ciphers(const char *s)
 	return c;
 }
 
-int main(int argc, char **argv)
+/* What each connection does once its handshake is in kTLS. */
+struct job {
+	const char *send, *recv;
+	long recv_len;
+	bool burst;
+};
+
+/*
+ * One connection: handshake, kTLS, the job.  Returns 0, or main()'s exit
+ * code for a refused handshake.
+ */
+static int one_conn(bool server, const char *addr, const char *port,
+		    struct kt_tls_conf *conf, const struct kt_hs_params *p,
+		    const struct job *job)
 {
-	const char *ca = NULL, *cert = NULL, *key = NULL, *send = NULL, *recv = NULL;
-	const char *idents[KTUN_MAX_IDENTS];
-	struct kt_hs_params p = { .idents = idents };
-	struct kt_tls_conf *conf;
+	struct kt_buf last = {};
 	struct kt_keys keys;
 	struct kt_hs *hs;
 	char err[256];
-	long recv_len = 0;
-	int i, fd;
+	int fd, one = 1;
+
+	hs = kt_hs_new(conf, p, err, sizeof(err));
+	if (!hs)
+		return fprintf(stderr, "tls_peer: %s\n", err), 1;
+	fd = tcp_open(server, addr, port);
+	if (handshake(fd, hs, job->burst ? &last : NULL) != KT_HS_DONE) {
+		printf("tls_peer: handshake refused: %s\n", kt_hs_error(hs));
+		return 3;
+	}
+	if (kt_hs_take_keys(hs, &keys))
+		return fprintf(stderr, "tls_peer: no keys\n"), 1;
+	printf("tls_peer: handshake done: %s, peer %s, %s\n", kt_hs_cipher_name(hs),
+	       kt_hs_peer_identity(hs), kt_hs_resumed(hs) ? "resumed" : "full");
+	fflush(stdout);
+	/* Corked: the flight, FILE and the FIN go out as one burst. */
+	if (job->burst && setsockopt(fd, SOL_TCP, TCP_CORK, &one, sizeof(one)))
+		die("setsockopt TCP_CORK");
+	if (last.len)
+		write_full(fd, last.data, last.len);
+	kt_buf_free(&last);
+	install(fd, &keys);
+	if (job->send)
+		send_file(fd, job->send);
+	if (job->burst && shutdown(fd, SHUT_WR))
+		die("shutdown");
+	if (job->recv)
+		recv_file(fd, job->recv_len, job->recv);
+	close(fd);
+	kt_hs_free(hs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *ca = NULL, *cert = NULL, *key = NULL;
+	const char *idents[KTUN_MAX_IDENTS];
+	struct kt_hs_params p = { .idents = idents };
+	struct kt_tls_conf *conf;
+	struct job job = {};
+	char err[256], where[300];
+	int i, ret = 0, times = 1;
 
 	if (argc < 4 || (strcmp(argv[1], "connect") && strcmp(argv[1], "accept"))) {
-		fprintf(stderr, "usage: tls_peer connect|accept ADDR PORT ca F cert F key F peer ID... [cipher L] [send F] [recv N F]\n");
+		fprintf(stderr, "usage: tls_peer connect|accept ADDR PORT ca F cert F key F peer ID... [cipher L] [send F] [recv N F] [times N] [burst 1]\n");
 		return 1;
 	}
 	p.server = !strcmp(argv[1], "accept");
@@ -249,36 +314,29 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "cipher"))
 			p.ciphers = parse_ciphers(argv[i + 1]);
 		else if (!strcmp(argv[i], "send"))
-			send = argv[i + 1];
+			job.send = argv[i + 1];
 		else if (!strcmp(argv[i], "recv") && i + 2 < argc)
-			recv_len = atol(argv[i + 1]), recv = argv[++i + 1];
+			job.recv_len = atol(argv[i + 1]), job.recv = argv[++i + 1];
+		else if (!strcmp(argv[i], "times") && !p.server)
+			times = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "burst") && !p.server)
+			job.burst = atoi(argv[i + 1]);
 		else
 			return fprintf(stderr, "tls_peer: bad argument %s\n", argv[i]), 1;
 	}
+	if (times < 1 || times > 100)
+		return fprintf(stderr, "tls_peer: times must be 1 to 100\n"), 1;
 	conf = kt_tls_conf_new(ca, cert, key, err, sizeof(err));
 	if (!conf)
 		return fprintf(stderr, "tls_peer: %s\n", err), 1;
-	hs = kt_hs_new(conf, &p, err, sizeof(err));
-	if (!hs)
-		return fprintf(stderr, "tls_peer: %s\n", err), 1;
-
-	fd = tcp_open(p.server, argv[2], argv[3]);
-	if (handshake(fd, hs) != KT_HS_DONE) {
-		printf("tls_peer: handshake refused: %s\n", kt_hs_error(hs));
-		return 3;
+	if (times > 1) {
+		if (kt_tls_conf_resumption(conf, 300, err, sizeof(err)))
+			return fprintf(stderr, "tls_peer: %s\n", err), 1;
+		snprintf(where, sizeof(where), "%s:%s", argv[2], argv[3]);
+		p.resume_key = where;
 	}
-	if (kt_hs_take_keys(hs, &keys))
-		return fprintf(stderr, "tls_peer: no keys\n"), 1;
-	printf("tls_peer: handshake done: %s, peer %s\n", kt_hs_cipher_name(hs),
-	       kt_hs_peer_identity(hs));
-	fflush(stdout);
-	install(fd, &keys);
-	if (send)
-		send_file(fd, send);
-	if (recv)
-		recv_file(fd, recv_len, recv);
-	close(fd);
-	kt_hs_free(hs);
+	for (i = 0; i < times && !ret; i++)
+		ret = one_conn(p.server, argv[2], argv[3], conf, &p, &job);
 	kt_tls_conf_free(conf);
-	return 0;
+	return ret;
 }

@@ -6,7 +6,7 @@
 # lines.  A program that exits non-zero without reporting a failure, or
 # reports fewer results than it planned, counts as one more failure.
 cd /selftests || exit 1
-TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh ktls_interop.sh close.sh gate.sh failclosed.sh kernel_owner.sh refuse.sh listener.sh tfo.sh mptcp.sh rds.sh rds_fail.sh rds_fin.sh rds_life.sh policy_change.sh kcm.sh concurrent.sh live.sh bench_quick.sh"}
+TESTS=${KTUN_TESTS:-"policy_nl policy_cli.sh nl_fuzz tls_interop.sh lifecycle.sh ktund_cli.sh e2e.sh resume.sh ktls_interop.sh close.sh gate.sh failclosed.sh kernel_owner.sh refuse.sh listener.sh tfo.sh mptcp.sh rds.sh rds_fail.sh rds_fin.sh rds_life.sh policy_change.sh kcm.sh concurrent.sh live.sh bench_quick.sh"}
 LIMIT=${KTUN_TEST_LIMIT:-600}	# seconds per test program
 n=0
 

@@ -41,7 +41,7 @@ struct cfg {
 	unsigned int workers;	/* threads running handshakes */
 };
 
-#define LIFETIME_DEFAULT	0	/* off: see ktund(8), TLS */
+#define LIFETIME_DEFAULT	300	/* 5 minutes, as TLS servers commonly keep them */
 #define LIFETIME_MAX		86400
 
 #define WORKERS_MAX	64	/* default: the CPUs online, at most this */
